@@ -1,0 +1,54 @@
+/**
+ * One error class for the whole SDK, with a P4Runtime-style `code` (as tRPC
+ * has one error class with a code). Codes follow P4Runtime/gRPC where they apply.
+ */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'RESOURCE_EXHAUSTED'
+  | 'OUT_OF_RANGE'
+  | 'PERMISSION_DENIED'
+  | 'FAILED_PRECONDITION'
+  | 'UNIMPLEMENTED'
+  | 'INTERNAL';
+
+/** Where in an NF a fault lies; every part is optional, the path is a JSON path into the IR. */
+export interface FaultLocation {
+  readonly program?: string;
+  readonly stage?: string;
+  readonly action?: string;
+  readonly path?: string;
+}
+
+export interface Issue extends FaultLocation {
+  readonly message: string;
+}
+
+export function formatIssue(issue: Issue): string {
+  const where = [
+    issue.program !== undefined ? `program "${issue.program}"` : undefined,
+    issue.stage !== undefined ? `stage "${issue.stage}"` : undefined,
+    issue.action !== undefined ? `action "${issue.action}"` : undefined,
+  ].filter((s): s is string => s !== undefined);
+  const prefix = where.length > 0 ? `${where.join(', ')}: ` : '';
+  const suffix = issue.path !== undefined ? ` (at ${issue.path})` : '';
+  return `${prefix}${issue.message}${suffix}`;
+}
+
+export class MpvisorError extends Error {
+  override readonly name = 'MpvisorError';
+  readonly code: ErrorCode;
+  readonly issues: readonly Issue[];
+
+  constructor(code: ErrorCode, issues: readonly Issue[] | string) {
+    const list: readonly Issue[] = typeof issues === 'string' ? [{ message: issues }] : issues;
+    const text =
+      list.length === 1
+        ? formatIssue(list[0]!)
+        : `${list.length} problems:\n${list.map((i) => `  - ${formatIssue(i)}`).join('\n')}`;
+    super(`${code}: ${text}`);
+    this.code = code;
+    this.issues = list;
+  }
+}
