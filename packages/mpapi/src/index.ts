@@ -6,7 +6,7 @@
 // the DSL
 export { program, programFromIR, ProgramBuilder, sequentialControl, type AnyProgramBuilder, type Placement, type Patch } from './builder/program-builder.js';
 export { policy, PolicyBuilder } from './builder/policy-builder.js';
-export { StageBuilder, NO_ACTION, DEFAULT_STAGE_SIZE, type EntrySpec, type KeySpec, type ParamSpec, type ArgsFor } from './builder/stage-builder.js';
+export { StageBuilder, NO_ACTION, DEFAULT_STAGE_SIZE, type EntrySpec, type KeySpec, type ParamSpec, type ParamWidths, type ArgsFor } from './builder/stage-builder.js';
 export { ActionBuilder, type Assignable, type DigestValues } from './builder/action-builder.js';
 export { ControlBuilder, type ApplyBranches } from './builder/control-builder.js';
 export { ParserBuilder, StateBuilder, type KeysetInput, type SelectCaseInput, type StateEnd } from './builder/parser-builder.js';

@@ -9,9 +9,11 @@ import { either } from 'fp-ts';
 type Props = Record<string, t.Mixed>;
 type RequiredProps<P extends Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
 type OptionalProps<P extends Props> = { readonly [K in keyof P]?: t.TypeOf<P[K]> };
-type Node<R extends Props, O extends Props> = RequiredProps<R> & OptionalProps<O>;
+/** Flattened so editors show `{ readonly kind: "stage"; … }`, not the codec's type expression. */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type Node<R extends Props, O extends Props> = Simplify<RequiredProps<R> & OptionalProps<O>>;
 
-export function node<R extends Props>(name: string, required: R): t.Type<RequiredProps<R>, unknown, unknown>;
+export function node<R extends Props>(name: string, required: R): t.Type<Simplify<RequiredProps<R>>, unknown, unknown>;
 export function node<R extends Props, O extends Props>(name: string, required: R, optional: O): t.Type<Node<R, O>, unknown, unknown>;
 export function node<R extends Props, O extends Props>(
   name: string,
