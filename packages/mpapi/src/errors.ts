@@ -52,3 +52,21 @@ export class MpvisorError extends Error {
     this.issues = list;
   }
 }
+
+/**
+ * Run `f`, placing the JSON paths of an MpvisorError it throws under
+ * `prefix`: a builder knows where a fault is only relative to itself (an
+ * action's body, a stage's entries), its parent knows where it sits in the
+ * program. An issue without a path gets `prefix` itself.
+ */
+export function underPath<T>(prefix: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof MpvisorError)) throw e;
+    throw new MpvisorError(
+      e.code,
+      e.issues.map((i) => ({ ...i, path: i.path === undefined ? prefix : `${prefix}${i.path.replace(/^\$/, '')}` })),
+    );
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { KeysetValue, ParserErrorName, ParserOp, ParserState, Transition } from '../ir/parser.js';
 import type { Parser } from '../ir/parser.js';
-import { MpvisorError, type FaultLocation } from '../errors.js';
+import { MpvisorError, underPath, type FaultLocation } from '../errors.js';
 import type { Scope } from '../validate/scope.js';
 import { parseValue, toHex, type ValueInput } from '../values/value.js';
 import { BitExpr, ExprScope, operandNode, type AnyBitExpr, type BoolExpr, type Literal } from './expression.js';
@@ -39,8 +39,9 @@ export class StateBuilder<S extends Schema> extends ExprScope<S> {
   private end(transition: Transition): StateEnd {
     return { __stateEnd: true, ops: this.ops, transition };
   }
-  private fail(message: string): never {
-    throw new MpvisorError('INVALID_ARGUMENT', [{ ...this.where, message }]);
+  /** `path` is relative to the state, e.g. `$.transition.cases[0].values`. */
+  private fail(message: string, path?: string): never {
+    throw new MpvisorError('INVALID_ARGUMENT', [{ ...this.where, message, ...(path !== undefined ? { path } : {}) }]);
   }
 
   /** Extract the next header from the packet; a stack name extracts into its next free element. */
@@ -87,18 +88,18 @@ export class StateBuilder<S extends Schema> extends ExprScope<S> {
     const irCases = cases.map(([values, next], i) => {
       const list = keyExprs.length === 1 && !Array.isArray(values) ? [values as KeysetInput] : (values as readonly KeysetInput[]);
       if (!Array.isArray(list) || list.length !== keyExprs.length) {
-        this.fail(`select case ${i} has ${Array.isArray(list) ? list.length : 1} values for ${keyExprs.length} keys`);
+        this.fail(`select case ${i} has ${Array.isArray(list) ? list.length : 1} values for ${keyExprs.length} keys`, `$.transition.cases[${i}].values`);
       }
-      return { kind: 'selectCase' as const, values: list.map((v) => this.keyset(v)), next };
+      return { kind: 'selectCase' as const, values: list.map((v, k) => this.keyset(v, `$.transition.cases[${i}].values[${k}]`)), next };
     });
     if (otherwise !== undefined) irCases.push({ kind: 'selectCase', values: keyExprs.map(() => ({ kind: 'default' as const })), next: otherwise });
     return this.end({ kind: 'select', keys: keyExprs.map((k) => k.node), cases: irCases });
   }
 
-  private keyset(v: KeysetInput): KeysetValue {
+  private keyset(v: KeysetInput, path: string): KeysetValue {
     const hex = (x: ValueInput): string => {
       const p = parseValue(x);
-      return typeof p === 'string' ? this.fail(`select value: ${p}`) : toHex(p);
+      return typeof p === 'string' ? this.fail(`select value: ${p}`, path) : toHex(p);
     };
     if (v === '_') return { kind: 'default' };
     if (typeof v === 'object') return 'mask' in v ? { kind: 'mask', value: hex(v.value), mask: hex(v.mask) } : { kind: 'range', low: hex(v.low), high: hex(v.high) };
@@ -116,7 +117,7 @@ export class ParserBuilder<S extends Schema> {
 
   /** Declare a state; the parser starts in the state named `start`. */
   state(name: string, body: (s: StateBuilder<S>) => StateEnd): ParserBuilder<S> {
-    const end = body(new StateBuilder<S>(this.scope, this.where));
+    const end = underPath(`$.parser.states[${this.states.length}]`, () => body(new StateBuilder<S>(this.scope, this.where)));
     const state: ParserState = { kind: 'parserState', name, ops: end.ops, transition: end.transition };
     return new ParserBuilder<S>(this.scope, this.where, [...this.states, state]);
   }

@@ -33,8 +33,13 @@ export class PolicyBuilder {
     return new PolicyBuilder(this.name, this.steps, text);
   }
 
-  /** Append programs, each run on every packet: `chain(l2switch, firewall)`. */
-  chain(...programs: readonly ProgramBuilder<Schema, StagesSpec>[]): PolicyBuilder {
+  /**
+   * Append programs, each run on every packet: `chain(l2switch, firewall)`.
+   * Takes any program builder (of any schema) or anything else that compiles
+   * to a program: `ProgramBuilder` is invariant in its schema, so
+   * `ProgramBuilder<Schema, StagesSpec>` would accept no real program.
+   */
+  chain(...programs: readonly { toIR(): Program }[]): PolicyBuilder {
     return new PolicyBuilder(this.name, [...this.steps, ...programs.map((p) => ({ program: p.toIR() }))], this.description);
   }
 

@@ -15,7 +15,7 @@ import { IR_VERSION } from '../ir/version.js';
 import { canonicalJson, digestOf } from '../ir/canonical.js';
 import { decodeProgram } from '../ir/decode.js';
 import { bindParams } from '../ir/transform.js';
-import { MpvisorError, type FaultLocation, type Issue } from '../errors.js';
+import { MpvisorError, underPath, type FaultLocation, type Issue } from '../errors.js';
 import { Scope } from '../validate/scope.js';
 import type { ValueInput } from '../values/value.js';
 import type { BuildContext } from './action-builder.js';
@@ -103,8 +103,8 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
     };
   }
 
-  private fail(message: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' = 'INVALID_ARGUMENT', stage?: string): never {
-    throw new MpvisorError(code, [{ program: this.state.name, ...(stage !== undefined ? { stage } : {}), message }]);
+  private fail(message: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'FAILED_PRECONDITION' = 'INVALID_ARGUMENT', stage?: string, path?: string): never {
+    throw new MpvisorError(code, [{ program: this.state.name, ...(stage !== undefined ? { stage } : {}), message, ...(path !== undefined ? { path } : {}) }]);
   }
 
   describe(text: string): ProgramBuilder<S, St> {
@@ -149,14 +149,14 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
     name: N,
     fn: StageFn<S, A, K>,
   ): ProgramBuilder<S, St & Record<N, { actions: A; keys: K }>> {
-    const built = fn(StageBuilder.create<S>(this.context({}), name)).build();
+    const built = underPath(`$.stages[${this.state.stages.length}]`, () => fn(StageBuilder.create<S>(this.context({}), name)).build());
     return this.next({ stages: [...this.state.stages, built] });
   }
 
   /** The control flow; without it, stages are applied in the order they were declared. */
   control(fn: (c: ControlBuilder<S, St>) => ControlBuilder<S, St>): ProgramBuilder<S, St> {
     const ctx = this.context({});
-    return this.next({ control: fn(new ControlBuilder<S, St>(ctx.scope, ctx.where)).toIR() });
+    return this.next({ control: underPath('$.control', () => fn(new ControlBuilder<S, St>(ctx.scope, ctx.where)).toIR()) });
   }
 
   /** Emit order; without it, headers are emitted in the order they were declared. */
@@ -182,7 +182,7 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
 
   private withStage(name: string, f: (s: StageEntry) => StageEntry): ProgramBuilder<S, St> {
     const i = this.stageAt(name);
-    const stages = this.state.stages.map((s, j) => (j === i ? f(s) : s));
+    const stages = this.state.stages.map((s, j) => (j === i ? underPath(`$.stages[${i}]`, () => f(s)) : s));
     return this.next({ stages });
   }
 
@@ -205,7 +205,7 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
   ): ProgramBuilder<S, St> {
     const [args, options] = rest;
     return this.withStage(stage, (s) => {
-      if (s.ir.defaultAction.const) this.fail(`the default action of stage "${stage}" is const`, 'FAILED_PRECONDITION', stage);
+      if (s.ir.defaultAction.const) this.fail(`the default action of stage "${stage}" is const`, 'FAILED_PRECONDITION', stage, '$.defaultAction.const');
       const fail = failAt({ program: this.state.name, stage });
       const call = { kind: 'actionCall' as const, action, args: convertArgs((args ?? {}) as Record<string, ValueInput>, '$.defaultAction.args', action, fail) };
       return { ...s, ir: { ...s.ir, defaultAction: { kind: 'defaultAction', action: call, const: options?.const ?? false } } };
@@ -259,7 +259,7 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
   ): ProgramBuilder<S, St & Record<N, { actions: A; keys: K }>> {
     if (this.state.stages.some((s) => s.ir.name === name)) this.fail(`program "${this.state.name}" already has a stage "${name}"`);
     const control = this.currentControl();
-    const built = fn(StageBuilder.create<S>(this.context({}), name)).build();
+    const built = underPath(`$.stages[${this.state.stages.length}]`, () => fn(StageBuilder.create<S>(this.context({}), name)).build());
     const edited =
       placement === 'first'
         ? insertFirst(control, name)
@@ -278,15 +278,18 @@ export class ProgramBuilder<S extends Schema = EmptySchema, St extends StagesSpe
     fn: StageFn<S, A, K>,
   ): ProgramBuilder<S, Omit<St, N> & Record<N, { actions: A; keys: K }>> {
     const i = this.stageAt(name);
-    const built = fn(StageBuilder.create<S>(this.context({}), name)).build();
+    const built = underPath(`$.stages[${i}]`, () => fn(StageBuilder.create<S>(this.context({}), name)).build());
     return this.next({ stages: this.state.stages.map((s, j) => (j === i ? built : s)), control: this.currentControl() });
   }
 
   /** Remove a stage; its predecessors go straight to its successor. */
   removeStage<N extends keyof St & string>(name: N): ProgramBuilder<S, Omit<St, N>> {
     const i = this.stageAt(name);
-    const edited = removeNode(this.currentControl(), name);
-    if (typeof edited === 'string') this.fail(`cannot remove stage "${name}": ${edited}`, 'FAILED_PRECONDITION', name);
+    const control = this.currentControl();
+    const edited = removeNode(control, name);
+    if (typeof edited === 'string') {
+      this.fail(`cannot remove stage "${name}": ${edited}`, 'FAILED_PRECONDITION', name, `$.control.nodes[${control.nodes.findIndex((n) => n.id === name)}]`);
+    }
     return this.next({ stages: this.state.stages.filter((_, j) => j !== i), control: edited });
   }
 
@@ -402,4 +405,10 @@ export function programFromIR(ir: Program): ProgramBuilder<any, any> {
   return builder;
 }
 
-export type AnyProgramBuilder = ProgramBuilder<Schema, StagesSpec>;
+/**
+ * A builder of any program. `ProgramBuilder` is invariant in its schema (the
+ * schema types both inputs and outputs), so only `any` admits every program;
+ * `ProgramBuilder<Schema, StagesSpec>` would admit none.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProgramBuilder = ProgramBuilder<any, any>;

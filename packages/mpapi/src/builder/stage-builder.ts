@@ -5,7 +5,7 @@
 import type { Action, ActionParam } from '../ir/action.js';
 import type { CounterUnit, Entry, Key, MatchKind, MeterUnit, Stage } from '../ir/stage.js';
 import type { Bit } from '../headers/header-type.js';
-import { MpvisorError, type FaultLocation } from '../errors.js';
+import { MpvisorError, underPath, type FaultLocation } from '../errors.js';
 import { toArgs, toKeyMatch, type MatchInputFor } from '../values/match.js';
 import type { ValueInput } from '../values/value.js';
 import { needsPriority } from '../validate/entry-rules.js';
@@ -110,7 +110,7 @@ export class StageBuilder<S extends Schema, A extends ActionsSpec = {}, K extend
     };
     const exprs: Record<string, BitExpr<number>> = {};
     for (const p of irParams) exprs[p.name] = new BitExpr({ kind: 'param', name: p.name }, p.width);
-    const built = body(new ActionBuilder<S>(ctx), exprs);
+    const built = underPath(`$.actions[${this.state.actions.length}]`, () => body(new ActionBuilder<S>(ctx), exprs));
     const action: Action = { kind: 'action', name, params: irParams, body: built.primitives };
     return this.next({ actions: [...this.state.actions, action] });
   }

@@ -26,12 +26,24 @@ function jsonPath(context: t.Context): string {
   return path;
 }
 
+/** "missing property" reads better than "expected X, got undefined"; the parent is named by its kind. */
+function missingProperty(context: t.Context): string | undefined {
+  const last = context[context.length - 1];
+  const parent = context[context.length - 2];
+  if (!last || !parent || last.key === '' || /^[0-9]+$/.test(last.key)) return undefined;
+  const kind = typeof parent.actual === 'object' && parent.actual !== null ? (parent.actual as { kind?: unknown }).kind : undefined;
+  return `missing property "${last.key}" in ${typeof kind === 'string' ? kind : parent.type.name}`;
+}
+
 export function issuesOf(errors: t.Errors): Issue[] {
   const out: Issue[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
     const path = jsonPath(e.context);
-    const message = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}, got ${JSON.stringify(e.value) ?? 'undefined'}`;
+    const message =
+      (e.value === undefined ? missingProperty(e.context) : undefined) ??
+      e.message ??
+      `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}, got ${JSON.stringify(e.value) ?? 'undefined'}`;
     const key = `${path}\0${message}`;
     if (!seen.has(key)) out.push({ message, path });
     seen.add(key);
@@ -39,9 +51,39 @@ export function issuesOf(errors: t.Errors): Issue[] {
   return out;
 }
 
+const child = (v: unknown, key: string): unknown =>
+  typeof v === 'object' && v !== null && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+const nameOf = (v: unknown): string | undefined => {
+  const n = child(v, 'name');
+  return typeof n === 'string' ? n : undefined;
+};
+
+/**
+ * Name the program, stage and action a structural fault lies in, read from
+ * the raw JSON along its path (as semantic issues are), so a fault in hand-
+ * written IR says which stage it is in, not only `$.stages[3]`.
+ */
+function locate(root: unknown, issue: Issue): Issue {
+  const path = issue.path ?? '$';
+  const inPolicy = /^\$\.programs\[([0-9]+)\]/.exec(path);
+  const doc = inPolicy ? child(child(root, 'programs'), inPolicy[1]!) : root;
+  if (inPolicy ? child(doc, 'kind') !== 'program' : child(root, 'kind') !== 'program') return issue;
+  const rest = inPolicy ? `$${path.slice(inPolicy[0].length)}` : path;
+  const m = /^\$\.stages\[([0-9]+)\](?:\.actions\[([0-9]+)\])?/.exec(rest);
+  const stage = m ? child(child(doc, 'stages'), m[1]!) : undefined;
+  const action = m?.[2] !== undefined ? child(child(stage, 'actions'), m[2]) : undefined;
+  const where = { program: nameOf(doc), stage: nameOf(stage), action: nameOf(action) };
+  return {
+    ...(where.program !== undefined ? { program: where.program } : {}),
+    ...(where.stage !== undefined ? { stage: where.stage } : {}),
+    ...(where.action !== undefined ? { action: where.action } : {}),
+    ...issue,
+  };
+}
+
 function decodeWith<A>(codec: t.Type<A, unknown, unknown>, validate: (a: A) => Issue[], u: unknown): Decoded<A> {
   const r = codec.decode(u);
-  if (either.isLeft(r)) return either.left(issuesOf(r.left));
+  if (either.isLeft(r)) return either.left(issuesOf(r.left).map((i) => locate(u, i)));
   const issues = validate(r.right);
   return issues.length > 0 ? either.left(issues) : either.right(r.right);
 }

@@ -22,7 +22,8 @@ export function checkActionCall(stage: Stage, call: ActionCall, path: string, re
     return;
   }
   for (const p of action.params) {
-    const v = call.args[p.name];
+    // own properties only: a parameter named "toString" or "__proto__" must not find Object.prototype's
+    const v = Object.hasOwn(call.args, p.name) ? call.args[p.name] : undefined;
     if (v === undefined) report(`missing argument "${p.name}" (bit<${p.width}>) for action "${action.name}"`, `${path}.args`);
     else if (!fits(fromHex(v), p.width)) report(`argument "${p.name}" = ${v} does not fit in bit<${p.width}>`, `${path}.args.${p.name}`);
   }

@@ -33,15 +33,19 @@ export function validateProgram(p: Program): Issue[] {
   checkParser(p, scope, report);
   checkDeparser(p, scope, report);
   p.stages.forEach((s, i) => checkStage(p, scope, s, `$.stages[${i}]`, at));
-  checkControl(p, scope, report);
+  checkControl(p, scope, at);
   return issues;
 }
 
-function duplicates(names: readonly string[]): string[] {
+/** Each name that repeats, with the index of its first repeat: that is where the fault is reported. */
+function repeats(names: readonly string[]): [name: string, index: number][] {
   const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const n of names) (seen.has(n) ? dup : seen).add(n);
-  return [...dup];
+  const out = new Map<string, number>();
+  names.forEach((n, i) => {
+    if (seen.has(n) && !out.has(n)) out.set(n, i);
+    seen.add(n);
+  });
+  return [...out];
 }
 
 function checkNames(p: Program, report: (m: string, path: string) => void): void {
@@ -54,11 +58,15 @@ function checkNames(p: Program, report: (m: string, path: string) => void): void
     ['digest', 'digests', p.digests],
   ];
   for (const [what, path, list] of lists) {
-    for (const d of duplicates(list.map((x) => x.name))) report(`duplicate ${what} name "${d}"`, `$.${path}`);
+    for (const [d, i] of repeats(list.map((x) => x.name))) report(`duplicate ${what} name "${d}"`, `$.${path}[${i}].name`);
   }
   // registers, counters and meters share one namespace, as P4 externs do
-  const stateful = [...p.registers, ...p.counters, ...p.meters].map((x) => x.name);
-  for (const d of duplicates(stateful)) report(`duplicate register/counter/meter name "${d}"`, '$');
+  const stateful = [
+    ...p.registers.map((x, i) => [x.name, `$.registers[${i}].name`] as const),
+    ...p.counters.map((x, i) => [x.name, `$.counters[${i}].name`] as const),
+    ...p.meters.map((x, i) => [x.name, `$.meters[${i}].name`] as const),
+  ];
+  for (const [d, i] of repeats(stateful.map(([name]) => name))) report(`duplicate register/counter/meter name "${d}"`, stateful[i]![1]);
   p.headers.forEach((h, i) => {
     if ((RESERVED_PREFIXES as readonly string[]).includes(h.name)) report(`header name "${h.name}" is reserved for metadata`, `$.headers[${i}].name`);
     if (!p.headerTypes.some((t) => t.name === h.type)) report(`header "${h.name}" has unknown type "${h.type}"`, `$.headers[${i}].type`);
@@ -68,7 +76,7 @@ function checkNames(p: Program, report: (m: string, path: string) => void): void
 function checkHeaderTypes(p: Program, report: (m: string, path: string) => void): void {
   p.headerTypes.forEach((h, i) => {
     const path = `$.headerTypes[${i}]`;
-    for (const d of duplicates(h.fields.map((f) => f.name))) report(`header type ${h.name}: duplicate field "${d}"`, `${path}.fields`);
+    for (const [d, j] of repeats(h.fields.map((f) => f.name))) report(`header type ${h.name}: duplicate field "${d}"`, `${path}.fields[${j}].name`);
     if (h.fields.length === 0) report(`header type ${h.name} has no fields`, `${path}.fields`);
     let total = 0;
     h.fields.forEach((f, j) => {
@@ -168,7 +176,7 @@ function checkDeparser(p: Program, scope: Scope, report: (m: string, path: strin
     const r = scope.header(h, true);
     if (typeof r === 'string') report(`deparser: ${r}`, `$.deparser[${i}]`);
   });
-  for (const d of duplicates(p.deparser)) report(`deparser emits "${d}" twice`, '$.deparser');
+  for (const [d, i] of repeats(p.deparser)) report(`deparser emits "${d}" twice`, `$.deparser[${i}]`);
   const extracted = new Set(p.parser.states.flatMap((s) => s.ops.flatMap((o) => (o.kind === 'extract' ? [o.header.replace(/\[.*$/, '')] : []))));
   for (const h of extracted) {
     if (!p.deparser.includes(h)) report(`header "${h}" is extracted by the parser but missing from the deparse order, so it would vanish from every packet`, '$.deparser');
@@ -185,9 +193,9 @@ function checkStage(p: Program, scope: Scope, s: Stage, path: string, at: (w: Wh
     else if (f.index === 'last') report(`key ${k.field}: ".last" is only allowed in the parser`, `${path}.keys[${i}].field`);
     keyWidths.push(typeof f === 'string' ? 0 : f.width);
   });
-  for (const d of duplicates(s.keys.map((k) => k.field))) report(`key ${d} appears twice`, `${path}.keys`);
+  for (const [d, i] of repeats(s.keys.map((k) => k.field))) report(`key ${d} appears twice`, `${path}.keys[${i}].field`);
   if (s.keys.filter((k) => k.match === 'lpm').length > 1) report('a stage may have at most one lpm key', `${path}.keys`);
-  for (const d of duplicates(s.actions.map((a) => a.name))) report(`duplicate action name "${d}"`, `${path}.actions`);
+  for (const [d, i] of repeats(s.actions.map((a) => a.name))) at({ stage: s.name, action: d })(`duplicate action name "${d}"`, `${path}.actions[${i}].name`);
   if (s.actions.length === 0) report('a stage needs at least one action', `${path}.actions`);
   s.actions.forEach((a, i) => checkAction(p, scope, s, a, `${path}.actions[${i}]`, at({ stage: s.name, action: a.name })));
   checkActionCall(s, s.defaultAction.action, `${path}.defaultAction.action`, report);
@@ -207,7 +215,7 @@ function checkStage(p: Program, scope: Scope, s: Stage, path: string, at: (w: Wh
 }
 
 function checkAction(p: Program, scope: Scope, s: Stage, a: Action, path: string, report: (m: string, path: string) => void): void {
-  for (const d of duplicates(a.params.map((x) => x.name))) report(`duplicate parameter "${d}"`, `${path}.params`);
+  for (const [d, i] of repeats(a.params.map((x) => x.name))) report(`duplicate parameter "${d}"`, `${path}.params[${i}].name`);
   const ctx: ExprContext = { scope, params: new Map(a.params.map((x) => [x.name, x.width])) };
   a.body.forEach((prim, i) => checkPrimitive(p, scope, s, prim, ctx, `${path}.body[${i}]`, report));
 }
@@ -343,11 +351,12 @@ function checkPrimitive(
     case 'checksumUpdate': {
       const total = checksumInputs(prim.inputs, 'inputs');
       if (total % 8 !== 0) report(`checksum inputs are ${total} bits, not a whole number of bytes`, `${path}.inputs`);
+      const sub = prim.kind === 'checksumVerify' ? 'checksum' : 'target';
       const ref = prim.kind === 'checksumVerify' ? prim.checksum : prim.target;
       const f = scope.field(ref);
-      if (typeof f === 'string') report(f, path);
-      else if (f.width !== 16) report(`checksum field ${ref} must be bit<16>, it is bit<${f.width}>`, path);
-      else if (prim.kind === 'checksumUpdate' && !f.writable) report(`${ref} is read-only`, path);
+      if (typeof f === 'string') report(f, `${path}.${sub}`);
+      else if (f.width !== 16) report(`checksum field ${ref} must be bit<16>, it is bit<${f.width}>`, `${path}.${sub}`);
+      else if (prim.kind === 'checksumUpdate' && !f.writable) report(`${ref} is read-only`, `${path}.${sub}`);
       return;
     }
     case 'checksumIncremental': {
@@ -380,15 +389,16 @@ function expectBool(e: Expr, ctx: ExprContext, path: string, report: (m: string,
   if (t && t.kind !== 'bool') report(`condition must be bool, got ${showType(t)}`, path);
 }
 
-function checkControl(p: Program, scope: Scope, report: (m: string, path: string) => void): void {
+function checkControl(p: Program, scope: Scope, at: (w: Where) => (m: string, path: string) => void): void {
+  const report = at({});
   const c = p.control;
   const ids = new Set(c.nodes.map((n) => n.id));
-  for (const d of duplicates(c.nodes.map((n) => n.id))) report(`duplicate control node id "${d}"`, '$.control.nodes');
+  for (const [d, i] of repeats(c.nodes.map((n) => n.id))) report(`duplicate control node id "${d}"`, `$.control.nodes[${i}].id`);
   const target = (to: string | null, path: string): void => {
     if (to !== null && !ids.has(to)) report(`control refers to unknown node "${to}"`, path);
   };
   target(c.entry, '$.control.entry');
-  const applied = new Map<string, number>();
+  const applied = new Map<string, number[]>();
   c.nodes.forEach((n, i) => {
     const path = `$.control.nodes[${i}]`;
     if (n.kind === 'branch') {
@@ -399,7 +409,7 @@ function checkControl(p: Program, scope: Scope, report: (m: string, path: string
     }
     const stage = p.stages.find((s) => s.name === n.stage);
     if (!stage) report(`apply of undeclared stage "${n.stage}"`, `${path}.stage`);
-    applied.set(n.stage, (applied.get(n.stage) ?? 0) + 1);
+    applied.set(n.stage, [...(applied.get(n.stage) ?? []), i]);
     const next = n.next;
     if (next.kind === 'always') target(next.to, `${path}.next.to`);
     else if (next.kind === 'hitMiss') {
@@ -409,15 +419,19 @@ function checkControl(p: Program, scope: Scope, report: (m: string, path: string
       target(next.default, `${path}.next.default`);
       next.cases.forEach((k, j) => {
         target(k.to, `${path}.next.cases[${j}].to`);
-        if (stage && !stage.actions.some((a) => a.name === k.action)) report(`branch on action "${k.action}", which stage "${n.stage}" does not have`, `${path}.next.cases[${j}].action`);
+        if (stage && !stage.actions.some((a) => a.name === k.action)) at({ stage: n.stage })(`branch on action "${k.action}", which stage "${n.stage}" does not have`, `${path}.next.cases[${j}].action`);
       });
-      for (const d of duplicates(next.cases.map((k) => k.action))) report(`two branches for action "${d}"`, `${path}.next.cases`);
+      for (const [d, j] of repeats(next.cases.map((k) => k.action))) at({ stage: n.stage })(`two branches for action "${d}"`, `${path}.next.cases[${j}].action`);
     }
   });
-  for (const [stage, n] of applied) if (n > 1) report(`stage "${stage}" is applied ${n} times; a stage is applied at most once per pass`, '$.control.nodes');
+  for (const [stage, nodes] of applied) {
+    if (nodes.length > 1) at({ stage })(`stage "${stage}" is applied ${nodes.length} times; a stage is applied at most once per pass`, `$.control.nodes[${nodes[1]}].stage`);
+  }
   const cycle = findCycle(c);
   if (cycle) {
-    report(`the control flow has a cycle: ${cycle.join(' -> ')}`, '$.control');
+    // reported at the node whose edge closes the loop
+    const closing = c.nodes.findIndex((n) => n.id === cycle[cycle.length - 2]);
+    report(`the control flow has a cycle: ${cycle.join(' -> ')}`, closing >= 0 ? `$.control.nodes[${closing}]` : '$.control');
     return;
   }
   const live = reachable(c);
@@ -426,6 +440,6 @@ function checkControl(p: Program, scope: Scope, report: (m: string, path: string
   });
   p.stages.forEach((s, i) => {
     const node = c.nodes.find((n) => n.kind === 'applyStage' && n.stage === s.name);
-    if (!node || !live.has(node.id)) report(`stage "${s.name}" is unreachable: no path of the control applies it`, `$.stages[${i}]`);
+    if (!node || !live.has(node.id)) at({ stage: s.name })(`stage "${s.name}" is unreachable: no path of the control applies it`, `$.stages[${i}]`);
   });
 }
