@@ -81,7 +81,6 @@ export function toKeyMatch(kind: MatchKind, width: number, input: MatchInput): K
 
 /** Action arguments by name → canonical hex. */
 export function toArgs(args: Readonly<Record<string, ValueInput>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(args)) out[k] = hex(v, `argument "${k}"`);
-  return out;
+  // fromEntries defines own properties, so even a parameter named "__proto__" stays an argument
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, hex(v, `argument "${k}"`)]));
 }
