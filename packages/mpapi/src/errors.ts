@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'OUT_OF_RANGE'
   | 'PERMISSION_DENIED'
   | 'FAILED_PRECONDITION'
+  | 'ABORTED'
   | 'UNIMPLEMENTED'
   | 'INTERNAL';
 

@@ -29,7 +29,7 @@ export { IR_VERSION, type IrVersion } from './ir/version.js';
 export { PARSER_ERRORS } from './ir/parser.js';
 export { STANDARD_METADATA, PARSER_ERROR_CODES, type StandardFieldName } from './ir/standard-metadata.js';
 export { canonicalJson, digestOf } from './ir/canonical.js';
-export { decodeProgram, decodePolicy, decodeIR, parseIR, orThrow, type Decoded } from './ir/decode.js';
+export { decodeProgram, decodePolicy, decodeIR, parseIR, orThrow, issuesOf, type Decoded } from './ir/decode.js';
 
 // checking
 export { validateProgram } from './validate/program-rules.js';

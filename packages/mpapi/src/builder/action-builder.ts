@@ -138,15 +138,20 @@ export class ActionBuilder<S extends Schema> extends ExprScope<S> {
   /** Read the colour of this stage's direct meter for the matched entry. */
   directMeterRead(target: WritablePath<S>): ActionBuilder<S> { return this.with({ kind: 'directMeterRead', target }); }
 
-  /** target = base + hash(inputs) mod max (v1model `hash`); max 0 means no modulo. */
+  /**
+   * target = base + hash(inputs) mod max (v1model `hash`). Without `max`, the
+   * whole range of the target field: 2^width (2^64 - 1 from 64 bits on, as
+   * the hash is computed in 64 bits). An explicit max of 0 gives `base`.
+   */
   hash(target: WritablePath<S>, algorithm: HashAlgorithm, inputs: readonly AnyBitExpr[], opts: { base?: Literal; max?: Literal } = {}): ActionBuilder<S> {
     const w = this.widthOf(target);
+    const fullRange = w < 64 ? 1n << BigInt(w) : (1n << 64n) - 1n;
     const hex = (v: Literal, what: string): string => {
       const n = literalNode(v, w);
       if (n.kind !== 'const') throw new MpvisorError('INTERNAL', what);
       return n.value;
     };
-    return this.with({ kind: 'hash', algorithm, target, inputs: inputs.map((e) => e.node), base: hex(opts.base ?? 0, 'base'), max: hex(opts.max ?? 0, 'max') });
+    return this.with({ kind: 'hash', algorithm, target, inputs: inputs.map((e) => e.node), base: hex(opts.base ?? 0, 'base'), max: hex(opts.max ?? fullRange, 'max') });
   }
 
   private checksumNodes(inputs: readonly (AnyBitExpr | VarbitPath<S>)[]): IrExpr[] {

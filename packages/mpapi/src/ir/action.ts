@@ -23,7 +23,7 @@ export const Primitive = byKind('Primitive', {
   drop: node('drop', { kind: t.literal('drop') }),
   setEgress: node('setEgress', { kind: t.literal('setEgress'), port: e }),
   multicast: node('multicast', { kind: t.literal('multicast'), group: e }),
-  clone: node('clone', { kind: t.literal('clone'), session: e, mode: literalUnion('CloneMode', ['ingress', 'egress']) }),
+  clone: node('clone', { kind: t.literal('clone'), session: e, mode: literalUnion('CloneMode', ['ingress', 'egress'] as const) }),
   resubmit: node('resubmit', { kind: t.literal('resubmit') }),
   recirculate: node('recirculate', { kind: t.literal('recirculate') }),
   digest: node('digest', { kind: t.literal('digest'), digest: Name, values: list(e) }),
@@ -32,7 +32,7 @@ export const Primitive = byKind('Primitive', {
   count: node('count', { kind: t.literal('count'), counter: Name, index: e }),
   meterExecute: node('meterExecute', { kind: t.literal('meterExecute'), meter: Name, index: e, target: FieldRef }),
   directMeterRead: node('directMeterRead', { kind: t.literal('directMeterRead'), target: FieldRef }),
-  /** target = base + (hash(inputs) mod max), as v1model `hash`; max 0 means no modulo. */
+  /** target = base + (hash(inputs) mod max), as v1model `hash` (computed in 64 bits; max 0 gives base, as v1model.p4 documents). */
   hash: node('hash', {
     kind: t.literal('hash'),
     algorithm: literalUnion('HashAlgorithm', HASH_ALGORITHMS),
