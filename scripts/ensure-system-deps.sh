@@ -24,5 +24,11 @@ need_apt() {
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package"
 }
 
-# Nothing is required yet.
-# Issue 3 will add: need_apt tshark tshark
+# tshark (Wireshark's command-line reader): the capture tests open every file
+# our pcap/pcapng writers produce with it. The wireshark-common package asks
+# (debconf) whether non-root users may capture; pre-answer "no" so the install
+# can never stop at a prompt.
+if ! command -v tshark >/dev/null 2>&1; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+fi
+need_apt tshark tshark

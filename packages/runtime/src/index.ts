@@ -4,3 +4,6 @@
  * hypervisor arrive with the reference target and the hypervisor.
  */
 export { loadPipeline, pipelineOf, type Pipeline, type PipelineStep, type PipelineSource } from './pipeline/pipeline.js';
+export * from './algorithms/index.js';
+export * from './capture/index.js';
+export * from './packet/index.js';

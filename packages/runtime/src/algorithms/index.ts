@@ -1,0 +1,3 @@
+export * from './checksum.js';
+export * from './hash.js';
+export * from './meter.js';

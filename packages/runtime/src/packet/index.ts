@@ -1,0 +1,3 @@
+export * from './addresses.js';
+export * from './build.js';
+export * from './dissect.js';
