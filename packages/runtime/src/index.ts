@@ -1,9 +1,16 @@
 /**
  * @mpvisor/runtime — what sits between the IR and the targets: loading
- * pipelines now; the Target interface, checking, sequencing and the
- * hypervisor arrive with the reference target and the hypervisor.
+ * pipelines, the versioned Target interface, control-plane state with
+ * P4Runtime semantics, entries files, packets, captures and the algorithms
+ * targets share. Checking, sequencing and the hypervisor come next.
  */
 export { loadPipeline, pipelineOf, type Pipeline, type PipelineStep, type PipelineSource } from './pipeline/pipeline.js';
+export * from './target/target.js';
+export * from './control/entities.js';
+export { DeviceState, entryKey, type StoredEntry, type TableState, type ProgramState, type MeterCell } from './control/device-state.js';
+export { applyUpdates, MAX_PORT } from './control/write.js';
+export { readEntities } from './control/read.js';
 export * from './algorithms/index.js';
 export * from './capture/index.js';
+export { parseEntriesFile, entriesToUpdates, describeFailures, installEntries, EntriesFile, type EntriesUpdates } from './control/entries-file.js';
 export * from './packet/index.js';
