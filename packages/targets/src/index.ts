@@ -1,6 +1,8 @@
 /**
- * @mpvisor/targets — executors of the IR. The reference interpreter, the
- * compiled fast path and the RMT emulator are built on the runtime's Target
- * interface in the issues that follow; this package holds them.
+ * @mpvisor/targets — executors of the IR on the runtime's Target interface:
+ * the reference interpreter now; the compiled fast path and the RMT emulator
+ * come next.
  */
-export {};
+export { ReferenceTarget, DEFAULT_MAX_PASSES, type ReferenceTargetOptions } from './reference/reference-target.js';
+export { INSTANCE_TYPE } from './reference/process.js';
+export { MAX_PARSER_STATES } from './reference/parse.js';
