@@ -19,12 +19,15 @@ export function bump<K>(m: Map<K, number>, k: K, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function formatSummary(nf: string, stats: RunStats, resources: ResourceReport, state: readonly Entity[], seconds: number): string {
   const lines: string[] = [];
-  const rate = seconds > 0 ? ` in ${seconds.toFixed(2)} s (${Math.round(stats.packetsIn / seconds).toLocaleString('en-US')} packets/s)` : '';
-  lines.push(`${nf}: ${stats.packetsIn} packets in (${stats.bytesIn} bytes)${rate}`);
+  // a rate over a handful of packets measures start-up, not the target
+  const rate = seconds > 0 && stats.packetsIn >= 1000 ? ` in ${seconds.toFixed(2)} s (${Math.round(stats.packetsIn / seconds).toLocaleString('en-US')} packets/s)` : '';
+  lines.push(`${nf}: ${plural(stats.packetsIn, 'packet')} in (${plural(stats.bytesIn, 'byte')})${rate}`);
   const out = [...stats.outByPort].sort((a, b) => a[0] - b[0]);
-  lines.push(out.length === 0 ? '  out: nothing' : `  out: ${out.map(([p, s]) => `port ${p}: ${s.packets} packets`).join(', ')}`);
+  lines.push(out.length === 0 ? '  out: nothing' : `  out: ${out.map(([p, s]) => `port ${p}: ${plural(s.packets, 'packet')}`).join(', ')}`);
   const dropped = [...stats.dropped];
   lines.push(dropped.length === 0 ? '  dropped: none' : `  dropped: ${dropped.map(([r, n]) => `${n} (${r})`).join(', ')}`);
   if (stats.parserErrors.size > 0) lines.push(`  parser errors: ${[...stats.parserErrors].map(([e, n]) => `${e} ${n}`).join(', ')}`);

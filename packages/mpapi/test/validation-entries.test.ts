@@ -178,7 +178,7 @@ describe('LPM entries', () => {
     expectOnlyIssue(err.issues, {
       program: 't',
       stage: 's',
-      message: 'key ipv4.dstAddr: a /0 prefix is a don\'t-care; write it as "any" (P4Runtime omits don\'t-care fields)',
+      message: 'key ipv4.dstAddr: a /0 prefix matches everything; write a don\'t-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don\'t-care fields',
       path: '$.stages[0].entries[0].matches[0]',
     });
     // "_" is the don't-care
@@ -192,7 +192,7 @@ describe('LPM entries', () => {
     expectOnlyIssue(rejected(ir), {
       program: 'mini-router',
       stage: 'lpm',
-      message: 'key ipv4.dstAddr: a /0 prefix is a don\'t-care; write it as "any" (P4Runtime omits don\'t-care fields)',
+      message: 'key ipv4.dstAddr: a /0 prefix matches everything; write a don\'t-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don\'t-care fields',
       path: '$.stages[1].entries[0].matches[0]',
     });
   });
@@ -221,7 +221,7 @@ describe('ternary entries', () => {
     expectOnlyIssue(err.issues, {
       program: 't',
       stage: 's',
-      message: 'key ipv4.dstAddr: a zero mask is a don\'t-care; write it as "any" (P4Runtime omits don\'t-care fields)',
+      message: 'key ipv4.dstAddr: a zero mask matches everything; write a don\'t-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don\'t-care fields',
       path: '$.stages[0].entries[0].matches[0]',
     });
   });
@@ -232,7 +232,7 @@ describe('ternary entries', () => {
     expectOnlyIssue(rejected(ir), {
       program: 'mini-router',
       stage: 'acl',
-      message: 'key ipv4.srcAddr: a zero mask is a don\'t-care; write it as "any" (P4Runtime omits don\'t-care fields)',
+      message: 'key ipv4.srcAddr: a zero mask matches everything; write a don\'t-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don\'t-care fields',
       path: '$.stages[0].entries[0].matches[0]',
     });
   });

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { installEntries, loadPipeline, PortCaptureWriter, readCapture, type CaptureFormat } from '@mpvisor/runtime';
 import { ReferenceTarget } from '@mpvisor/targets';
 import { loadNfs, type FoundNf } from '../load-module.js';
@@ -84,7 +84,7 @@ export async function run(module: string | undefined, options: RunOptions): Prom
   const seconds = (performance.now() - started) / 1000;
   const state = [...target.read({ kind: 'register' }), ...target.read({ kind: 'counter' })];
   const summary = formatSummary(nf.builder.name, stats, target.resources(), state, seconds);
-  const written = options.out !== undefined ? `\noutput captures in ${relative(process.cwd(), resolve(options.out)) || '.'}/` : '';
+  const written = options.out !== undefined ? `\noutput captures in ${options.out.replace(/\/$/, '')}/` : '';
   return { code: 0, stdout: [...traces, summary + written].join('\n\n'), stderr: '' };
 }
 

@@ -74,7 +74,7 @@ export function checkKeyMatch(field: string, kind: string, width: number, m: Key
     case 'lpm': {
       tooWide('value', m.value);
       if (m.prefixLength > width) return report(`key ${field}: prefix length ${m.prefixLength} is longer than bit<${width}>`, path);
-      if (m.prefixLength === 0) return report(`key ${field}: a /0 prefix is a don't-care; write it as "any" (P4Runtime omits don't-care fields)`, path);
+      if (m.prefixLength === 0) return report(`key ${field}: a /0 prefix matches everything; write a don't-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don't-care fields`, path);
       const below = fromHex(m.value) & ~prefixMask(width, m.prefixLength) & ones(width);
       if (below !== 0n) report(`key ${field}: value ${m.value}/${m.prefixLength} has bits set below the prefix`, path);
       return;
@@ -84,7 +84,7 @@ export function checkKeyMatch(field: string, kind: string, width: number, m: Key
       tooWide('mask', m.mask);
       const v = fromHex(m.value);
       const mask = fromHex(m.mask);
-      if (mask === 0n) return report(`key ${field}: a zero mask is a don't-care; write it as "any" (P4Runtime omits don't-care fields)`, path);
+      if (mask === 0n) return report(`key ${field}: a zero mask matches everything; write a don't-care instead ("_" in the DSL and entries files, { kind: "any" } in IR), as P4Runtime omits don't-care fields`, path);
       if ((v & mask) !== v) report(`key ${field}: value ${m.value} has bits outside mask ${m.mask}`, path);
       return;
     }

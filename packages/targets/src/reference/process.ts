@@ -4,7 +4,7 @@
  * then clone, resubmit, recirculate, multicast replication or the egress port
  * decide what leaves. See docs/semantics.md.
  */
-import type { StandardFieldName } from '@mpvisor/mpapi';
+import { STANDARD_METADATA, type StandardFieldName } from '@mpvisor/mpapi';
 import {
   DROP_PORT,
   type DeviceState,
@@ -46,7 +46,8 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
       checksumError: 0n,
       mcastGroup: 0n,
       instanceType,
-      ingressTimestamp: packet.timestamp ?? 0n,
+      // bit<48> microseconds, as v1model's ingress_global_timestamp: an epoch-based time wraps modulo 2^48
+      ingressTimestamp: BigInt.asUintN(STANDARD_METADATA.ingressTimestamp.width, packet.timestamp ?? 0n),
       priority: 0n,
     };
     const requests: PassRequests = { resubmit: false, recirculate: false };
