@@ -14,12 +14,12 @@ import { validatePolicy } from '../validate/policy-rules.js';
 
 export type Decoded<A> = either.Either<readonly Issue[], A>;
 
-/** `$.stages[2].keys[0].match` from an io-ts context; union members add no path segment. */
+/** `$.stages[2].keys[0].match` from an io-ts context; union and intersection members add no path segment. */
 function jsonPath(context: t.Context): string {
   let path = '$';
   for (let i = 1; i < context.length; i++) {
     const parent = context[i - 1]!.type as { _tag?: string };
-    if (parent._tag === 'UnionType') continue;
+    if (parent._tag === 'UnionType' || parent._tag === 'IntersectionType') continue;
     const key = context[i]!.key;
     path += /^[0-9]+$/.test(key) ? `[${key}]` : `.${key}`;
   }

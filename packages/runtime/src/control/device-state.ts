@@ -50,9 +50,29 @@ export interface ProgramState {
   readonly meters: ReadonlyMap<string, (MeterCell | null)[]>;
 }
 
-/** The identity of an entry: P4Runtime identifies an entry by its match key and priority. */
+/**
+ * The identity of an entry: P4Runtime identifies an entry by its match key and
+ * priority. Each match is written in a fixed field order, so the same match
+ * built with its properties in another order is the same entry.
+ */
 export function entryKey(matches: readonly KeyMatch[], priority: number | undefined): string {
-  return JSON.stringify([matches, priority ?? null]);
+  const canonical = (m: KeyMatch): readonly unknown[] => {
+    if (typeof m !== 'object' || m === null) return [m];
+    switch (m.kind) {
+      case 'exact':
+      case 'optional':
+        return [m.kind, m.value];
+      case 'lpm':
+        return [m.kind, m.value, m.prefixLength];
+      case 'ternary':
+        return [m.kind, m.value, m.mask];
+      case 'range':
+        return [m.kind, m.low, m.high];
+      default:
+        return [(m as { kind?: unknown }).kind];
+    }
+  };
+  return JSON.stringify([(Array.isArray(matches) ? matches : []).map(canonical), priority ?? null]);
 }
 
 export class DeviceState {

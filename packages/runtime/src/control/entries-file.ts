@@ -57,7 +57,47 @@ export function parseEntriesFile(text: string, source: string): EntriesFile {
   if (either.isLeft(decoded)) {
     throw new MpvisorError('INVALID_ARGUMENT', issuesOf(decoded.left).map((i) => ({ ...i, message: `${source}: ${i.message}` })));
   }
+  const unknown = unknownProperties(raw ?? {}, source);
+  if (unknown.length > 0) throw new MpvisorError('INVALID_ARGUMENT', unknown);
   return decoded.right;
+}
+
+/** The properties each object of the format may have; a misspelt one (say "table") must not be silently ignored. */
+const SECTION_KEYS = ['tables', 'defaults', 'registers', 'counters', 'meters'];
+const ITEM_KEYS: Readonly<Record<string, readonly string[]>> = {
+  tables: ['key', 'action', 'args', 'priority'],
+  registers: ['register', 'index', 'value'],
+  counters: ['counter', 'index', 'packets', 'bytes'],
+  meters: ['meter', 'index', 'cir', 'cburst', 'pir', 'pburst'],
+  multicastGroups: ['id', 'ports', 'replicas'],
+  cloneSessions: ['id', 'port'],
+};
+
+function unknownProperties(raw: unknown, source: string): Issue[] {
+  const issues: Issue[] = [];
+  const entries = (v: unknown): [string, unknown][] => (typeof v === 'object' && v !== null ? Object.entries(v) : []);
+  const closed = (v: unknown, allowed: readonly string[], path: string): void => {
+    if (Array.isArray(v)) return;
+    for (const [k] of entries(v)) if (!allowed.includes(k)) issues.push({ message: `${source}: unknown property "${k}" (expected ${allowed.join(', ')})`, path: `${path}.${k}` });
+  };
+  const list = (v: unknown, allowed: readonly string[], path: string): void => {
+    if (Array.isArray(v)) v.forEach((item, i) => closed(item, allowed, `${path}[${i}]`));
+  };
+  const section = (v: unknown, path: string, top: boolean): void => {
+    closed(v, top ? [...SECTION_KEYS, 'programs', 'multicastGroups', 'cloneSessions'] : SECTION_KEYS, path);
+    const get = (k: string): unknown => entries(v).find(([x]) => x === k)?.[1];
+    for (const [stage, rows] of entries(get('tables'))) list(rows, ITEM_KEYS['tables']!, `${path}.tables.${stage}`);
+    for (const [stage, call] of entries(get('defaults'))) closed(call, ['action', 'args'], `${path}.defaults.${stage}`);
+    for (const k of ['registers', 'counters', 'meters'] as const) list(get(k), ITEM_KEYS[k]!, `${path}.${k}`);
+    if (!top) return;
+    for (const [name, sub] of entries(get('programs'))) section(sub, `${path}.programs.${name}`, false);
+    list(get('multicastGroups'), ITEM_KEYS['multicastGroups']!, `${path}.multicastGroups`);
+    const groups = get('multicastGroups');
+    if (Array.isArray(groups)) groups.forEach((g, i) => list(entries(g).find(([x]) => x === 'replicas')?.[1], ['port', 'instance'], `${path}.multicastGroups[${i}].replicas`));
+    list(get('cloneSessions'), ITEM_KEYS['cloneSessions']!, `${path}.cloneSessions`);
+  };
+  section(raw, '$', true);
+  return issues;
 }
 
 /** Updates from an entries file, each with the JSON path of the entry it came from. */

@@ -1,5 +1,5 @@
 /** Reading entities back from the device state, as P4Runtime's Read RPC does (wildcards by omission). */
-import { toHex } from '@mpvisor/mpapi';
+import { MpvisorError, toHex } from '@mpvisor/mpapi';
 import type { DeviceState, ProgramState } from './device-state.js';
 import type { Entity, ReadRequest } from './entities.js';
 
@@ -72,5 +72,8 @@ export function readEntities(state: DeviceState, req: ReadRequest): Entity[] {
         if (req.id === undefined || req.id === id) out.push({ kind: 'cloneSession', id, port });
       }
       return out;
+    default:
+      // a request from outside the type system (JSON, a CLI): refuse it rather than answer undefined
+      throw new MpvisorError('INVALID_ARGUMENT', `unknown entity kind ${JSON.stringify((req as { kind?: unknown }).kind)} to read`);
   }
 }

@@ -173,6 +173,8 @@ function writeEntry(
 ): Applied | Failure {
   const name = t.stage.name;
   if (t.constEntries) return fail('PERMISSION_DENIED', `stage "${name}" has const entries; the control plane cannot change its entries`);
+  // a stage without keys always misses (P4 "keyless table"): an entry would never be used
+  if (t.stage.keys.length === 0) return fail('INVALID_ARGUMENT', `stage "${name}" has no keys, so it cannot have entries; set its default action instead`);
   // shape first (the entity may come from JSON), then P4Runtime's rules
   const shaped = ir.Entry.decode({ kind: 'entry', matches, action, ...(priority !== undefined ? { priority } : {}) });
   if (either.isLeft(shaped)) {
