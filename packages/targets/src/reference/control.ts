@@ -25,9 +25,10 @@ export function runControl(ctx: ActionContext, trace: TraceEvent[] | undefined):
     else table.misses++;
     const call = entry?.action ?? table.defaultAction;
     const action = table.stage.actions.find((a) => a.name === call.action)!;
-    if (entry && table.stage.directCounter !== undefined) {
-      entry.packets += 1n;
-      entry.bytes += state.standard.packetLength;
+    const unit = table.stage.directCounter;
+    if (entry && unit !== undefined) {
+      if (unit !== 'bytes') entry.packets += 1n;
+      if (unit !== 'packets') entry.bytes += state.standard.packetLength;
     }
     const before = trace ? snapshot(ctx) : undefined;
     runAction(action, call, { ...ctx, directMeter: entry?.meter, unit: table.stage.directMeter ?? 'bytes' });

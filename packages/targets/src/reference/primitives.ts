@@ -156,8 +156,10 @@ function runPrimitive(p: Primitive, env: Env, ctx: ActionContext): void {
       const c = ctx.device.counters.get(p.counter)!;
       const i = num(p.index, env);
       if (i < BigInt(c.packets.length)) {
-        c.packets[Number(i)]! += 1n;
-        c.bytes[Number(i)]! += BigInt(packetBytes);
+        // a counter counts only its unit(s); the other value stays 0
+        const unit = ctx.device.program.counters.find((x) => x.name === p.counter)!.unit;
+        if (unit !== 'bytes') c.packets[Number(i)]! += 1n;
+        if (unit !== 'packets') c.bytes[Number(i)]! += BigInt(packetBytes);
       }
       return;
     }

@@ -77,16 +77,18 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
         break;
       }
     }
-    if (requests.clone) {
-      const port = ctx.device.cloneSessions.get(requests.clone.session);
-      if (port !== undefined) {
-        const ingress = requests.clone.mode === 'ingress';
-        outputs.push({ port, data: ingress ? input : current, instance: ingress ? 'ingressClone' : 'egressClone' });
-        trace?.push({ kind: 'output', port, instance: ingress ? 'ingressClone' : 'egressClone', length: (ingress ? input : current).length });
-      }
-    }
     // v1model: resubmit is decided at the end of ingress, before the drop; recirculate after egress, so never for a dropped packet
     const again = requests.resubmit ? 'resubmit' : requests.recirculate && !dropped ? 'recirculate' : undefined;
+    if (requests.clone) {
+      // an ingress clone is made at the end of ingress, whatever follows; an egress clone only by a packet that reaches egress
+      const ingress = requests.clone.mode === 'ingress';
+      const port = ctx.device.cloneSessions.get(requests.clone.session);
+      if (port !== undefined && (ingress || (!dropped && again !== 'resubmit'))) {
+        const data = (ingress ? input : current).slice();
+        outputs.push({ port, data, instance: ingress ? 'ingressClone' : 'egressClone' });
+        trace?.push({ kind: 'output', port, instance: ingress ? 'ingressClone' : 'egressClone', length: data.length });
+      }
+    }
     if (again) {
       if (pass >= ctx.maxPasses) return finish(outputs, 'resubmitLimit', pass, trace);
       input = again === 'resubmit' ? input : current;
