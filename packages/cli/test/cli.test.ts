@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,62 @@ describe('mpvisor', () => {
     const r = await runCli(['frobnicate'], '1.2.3');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe('mpvisor run', () => {
+  const router = here('../../../examples/nfs/router.ts');
+  const capture = here('../../../examples/captures/router.pcap');
+  const entries = here('../../../examples/captures/router.entries.json');
+
+  it('runs a capture through an NF and writes one capture per egress port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpvisor-run-'));
+    try {
+      const r = await runCli(['run', router, '--pcap', capture, '--entries', entries, '--out', dir, '--trace', '1'], '0.0.0');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^packet 1 \(in port 1, \d+ bytes\)$/m);
+      expect(r.stdout).toMatch(/^router: \d+ packets in/m);
+      expect(existsSync(join(dir, 'port-1.pcap'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops at a truncated capture, naming the file and byte offset, and leaves no output looking complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpvisor-run-bad-'));
+    try {
+      const whole = readFileSync(capture);
+      const cut = join(dir, 'cut.pcap');
+      writeFileSync(cut, whole.subarray(0, whole.length - 7)); // the last record loses 7 bytes
+      const out = join(dir, 'out');
+      const r = await runCli(['run', router, '--pcap', cut, '--entries', entries, '--out', out], '0.0.0');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^mpvisor run: .*cut\.pcap: truncated packet record at byte offset \d+/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const left = existsSync(out) ? readdirSync(out) : [];
+      expect(left.filter((f) => f.endsWith('.pcap'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an entries file with a bad entry, naming the file and the entry, and runs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpvisor-run-entries-'));
+    try {
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ tables: { ipv4_lpm: [{ key: { 'ipv4.dstAddr': '10.0.1.1/24' }, action: 'drop' }] } }));
+      const r = await runCli(['run', router, '--pcap', capture, '--entries', bad, '--out', join(dir, 'out')], '0.0.0');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('bad.json: INVALID_ARGUMENT: stage "ipv4_lpm": key ipv4.dstAddr: value 0xa000101/24 has bits set below the prefix (at $.tables.ipv4_lpm[0])');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks which NF to run when a module exports several', async () => {
+    const r = await runCli(['run', here('../../../examples/nfs/policies.ts'), '--pcap', capture], '0.0.0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('it exports several NFs (tenant-a, tenant-b); choose one with --nf');
   });
 });
