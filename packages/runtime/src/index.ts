@@ -14,3 +14,5 @@ export * from './algorithms/index.js';
 export * from './capture/index.js';
 export { parseEntriesFile, entriesToUpdates, describeFailures, installEntries, EntriesFile, type EntriesUpdates } from './control/entries-file.js';
 export * from './packet/index.js';
+export { sequenceProgram, nextIds, type Sequence, type DecoupledStage, type SequencedNext, type NextId } from './hypervisor/sequence.js';
+export { slotOf, passesForPath, worstCasePasses } from './hypervisor/slot-map.js';
