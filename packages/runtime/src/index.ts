@@ -16,3 +16,4 @@ export { parseEntriesFile, entriesToUpdates, describeFailures, installEntries, E
 export * from './packet/index.js';
 export { sequenceProgram, nextIds, type Sequence, type DecoupledStage, type SequencedNext, type NextId } from './hypervisor/sequence.js';
 export { slotOf, passesForPath, worstCasePasses } from './hypervisor/slot-map.js';
+export { checkIsolation, knownValue, CONTROL_FIELDS, RESERVED_PREFIX, type VpdpSpec, type Quotas, type IsolationViolation } from './hypervisor/isolation.js';
