@@ -1,8 +1,9 @@
 /**
  * @mpvisor/runtime — what sits between the IR and the targets: loading
  * pipelines, the versioned Target interface, control-plane state with
- * P4Runtime semantics, entries files, packets, captures and the algorithms
- * targets share. Checking, sequencing and the hypervisor come next.
+ * P4Runtime semantics, entries files, packets, captures, the algorithms
+ * targets share, and the hypervisor's building blocks (classifier,
+ * sequencing, stage-slot mapping, isolation checks).
  */
 export { loadPipeline, pipelineOf, type Pipeline, type PipelineStep, type PipelineSource } from './pipeline/pipeline.js';
 export * from './target/target.js';
