@@ -41,6 +41,6 @@ export { findCycle, reachable, topologicalOrder, successors } from './validate/c
 
 // values
 export { parseValue, valueOf, toHex, fromHex, fits, ones, prefixMask, type ValueInput } from './values/value.js';
-export { toKeyMatch, toArgs, type MatchInput, type MatchInputFor } from './values/match.js';
+export { toKeyMatch, toKeyMatches, toArgs, type MatchInput, type MatchInputFor, type KeyMatchesFault } from './values/match.js';
 
 export { MpvisorError, formatIssue, type ErrorCode, type Issue, type FaultLocation } from './errors.js';

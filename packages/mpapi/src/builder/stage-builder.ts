@@ -6,7 +6,7 @@ import type { Action, ActionParam } from '../ir/action.js';
 import type { CounterUnit, Entry, Key, MatchKind, MeterUnit, Stage } from '../ir/stage.js';
 import type { Bit } from '../headers/header-type.js';
 import { MpvisorError, underPath, type FaultLocation } from '../errors.js';
-import { toArgs, toKeyMatch, type MatchInputFor } from '../values/match.js';
+import { toArgs, toKeyMatches, type MatchInputFor } from '../values/match.js';
 import type { ValueInput } from '../values/value.js';
 import { needsPriority } from '../validate/entry-rules.js';
 import { ActionBuilder, type BuildContext } from './action-builder.js';
@@ -214,19 +214,20 @@ export function buildEntries(
   }
   const entries = inputs.map((e, n): Entry => {
     const path = `$.entries[${firstIndex + n}]`;
-    for (const k of Object.keys(e.key)) {
-      if (!stage.keys.some((key) => key.field === k)) fail(`entry names "${k}", which is not a key of this stage`, `${path}.key`);
-    }
-    const matches = stage.keys.map((key) => {
-      const input = e.key[key.field];
-      if (input === undefined) return fail(`entry has no value for key ${key.field}`, `${path}.key`);
+    const widths = stage.keys.map((key) => {
       const f = scope.field(key.field);
-      try {
-        return toKeyMatch(key.match, typeof f === 'string' ? 1 : f.width, input as never);
-      } catch (err) {
-        return fail(`key ${key.field}: ${(err as Error).message}`, `${path}.key`);
-      }
+      return typeof f === 'string' ? 1 : f.width;
     });
+    const matches = toKeyMatches(stage.keys, widths, e.key);
+    if (!Array.isArray(matches)) {
+      const message =
+        matches.kind === 'unknownKey'
+          ? `entry names "${matches.key}", which is not a key of this stage`
+          : matches.kind === 'missingKey'
+            ? `entry has no value for key ${matches.key}`
+            : `key ${matches.key}: ${matches.message}`;
+      return fail(message, `${path}.key`);
+    }
     const priority = auto ? inputs.length - n : e.priority;
     return {
       kind: 'entry',

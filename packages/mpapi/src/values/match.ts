@@ -79,6 +79,36 @@ export function toKeyMatch(kind: MatchKind, width: number, input: MatchInput): K
   }
 }
 
+/** Why a keyed entry could not become matches; callers word it for where it came from. */
+export type KeyMatchesFault =
+  | { readonly kind: 'unknownKey'; readonly key: string }
+  | { readonly kind: 'missingKey'; readonly key: string }
+  | { readonly kind: 'badValue'; readonly key: string; readonly message: string };
+
+/**
+ * One match per key, in key order, from an entry written by key name
+ * (`{ 'ipv4.dstAddr': '10.0.0.0/8' }`): the one conversion const entries and
+ * entries files share, so both mean the same.
+ */
+export function toKeyMatches(
+  keys: readonly { readonly field: string; readonly match: MatchKind }[],
+  widths: readonly number[],
+  input: Readonly<Record<string, unknown>>,
+): KeyMatch[] | KeyMatchesFault {
+  for (const k of Object.keys(input)) if (!keys.some((key) => key.field === k)) return { kind: 'unknownKey', key: k };
+  const matches: KeyMatch[] = [];
+  for (const [i, key] of keys.entries()) {
+    const value = input[key.field];
+    if (value === undefined) return { kind: 'missingKey', key: key.field };
+    try {
+      matches.push(toKeyMatch(key.match, widths[i]!, value as MatchInput));
+    } catch (err) {
+      return { kind: 'badValue', key: key.field, message: (err as Error).message };
+    }
+  }
+  return matches;
+}
+
 /** Action arguments by name → canonical hex. */
 export function toArgs(args: Readonly<Record<string, ValueInput>>): Record<string, string> {
   // fromEntries defines own properties, so even a parameter named "__proto__" stays an argument

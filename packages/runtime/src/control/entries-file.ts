@@ -7,9 +7,8 @@
 import { either } from 'fp-ts';
 import * as t from 'io-ts';
 import { parse as parseYaml } from 'yaml';
-import { issuesOf, MpvisorError, toArgs, toKeyMatch, type Issue, type MatchInput } from '@mpvisor/mpapi';
+import { issuesOf, MpvisorError, toArgs, toKeyMatches, type ErrorCode, type Issue } from '@mpvisor/mpapi';
 import { DeviceState, type ProgramState } from './device-state.js';
-import type { ErrorCode } from '@mpvisor/mpapi';
 import type { Update } from './entities.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Target } from '../target/target.js';
@@ -135,16 +134,16 @@ export function entriesToUpdates(file: EntriesFile, pipeline: Pipeline, source: 
         const path = `.tables.${stage}[${i}]`;
         origin = `${base}${path}`;
         try {
-          for (const k of Object.keys(e.key)) if (!table.stage.keys.some((key) => key.field === k)) throw new Error(`"${k}" is not a key of stage "${stage}"`);
-          const matches = table.stage.keys.map((key, j) => {
-            const input = e.key[key.field];
-            if (input === undefined) throw new Error(`no value for key ${key.field}`);
-            try {
-              return toKeyMatch(key.match, table.keyWidths[j]!, input as MatchInput);
-            } catch (err) {
-              throw new Error(`key ${key.field}: ${(err as Error).message}`);
-            }
-          });
+          const matches = toKeyMatches(table.stage.keys, table.keyWidths, e.key);
+          if (!Array.isArray(matches)) {
+            throw new Error(
+              matches.kind === 'unknownKey'
+                ? `"${matches.key}" is not a key of stage "${stage}"`
+                : matches.kind === 'missingKey'
+                  ? `no value for key ${matches.key}`
+                  : `key ${matches.key}: ${matches.message}`,
+            );
+          }
           add({
             type: 'insert',
             entity: {
