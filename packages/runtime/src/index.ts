@@ -20,3 +20,8 @@ export { slotOf, passesForPath, worstCasePasses } from './hypervisor/slot-map.js
 export { checkIsolation, knownValue, CONTROL_FIELDS, RESERVED_PREFIX, type VpdpSpec, type Quotas, type IsolationViolation } from './hypervisor/isolation.js';
 export { DH_LENGTH, readDescriptionHeader, writeDescriptionHeader, type DescriptionHeader } from './hypervisor/description-header.js';
 export { classify, encapsulate, VXLAN_UDP_PORT, type ClassifierRule, type Classified, type Encapsulation } from './hypervisor/classifier.js';
+export { FlatLayout, type FlatHeader, type FlatField, type FlatStack } from './hypervisor/flat-layout.js';
+export { compileProgram, idSpan, Rewriter, type GenericProgram, type GenericStage, type GenericMatch, type GenericColumn, type MatchClass } from './hypervisor/generic-program.js';
+export * from './hypervisor/image.js';
+export type * from './hypervisor/epoch.js';
+export { Hypervisor, TenantControl, DEFAULT_QUOTAS, type HypervisorOptions, type VpdpOptions, type InstallReport, type InstalledReport, type HypervisorResult, type UnclassifiedResult, type VpdpCounters } from './hypervisor/hypervisor.js';

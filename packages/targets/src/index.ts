@@ -6,3 +6,4 @@
 export { ReferenceTarget, DEFAULT_MAX_PASSES, type ReferenceTargetOptions } from './reference/reference-target.js';
 export { INSTANCE_TYPE } from './reference/process.js';
 export { MAX_PARSER_STATES } from './reference/parse.js';
+export { ReferenceSlotEngine } from './hyperv/slot-engine.js';

@@ -83,11 +83,20 @@ export class DeviceState {
   generation = 0;
   private seq = 0;
 
-  constructor(readonly pipeline: Pipeline) {
+  /**
+   * `from` hands over programs' state from an earlier device (the hypervisor
+   * keeps untouched programs' entries and state across a reload); entries
+   * installed later keep counting from its installation order.
+   */
+  constructor(
+    readonly pipeline: Pipeline,
+    from?: { readonly device: DeviceState; readonly carry: (program: Program) => ProgramState | undefined },
+  ) {
+    if (from) this.seq = from.device.seq;
     const programs = new Map<string, ProgramState>();
     for (const { program } of pipeline.steps) {
       if (programs.has(program.name)) continue;
-      programs.set(program.name, this.programState(program));
+      programs.set(program.name, from?.carry(program) ?? this.programState(program));
     }
     this.programs = programs;
   }

@@ -24,7 +24,8 @@ export type DropReason =
   | 'dropped' // a drop() with no later setEgress
   | 'unknownMulticastGroup' // multicast to a group the control plane has not created
   | 'emptyMulticastGroup' // multicast to a group with no replicas
-  | 'resubmitLimit'; // more resubmissions or recirculations than the target allows
+  | 'resubmitLimit' // more resubmissions or recirculations than the target allows
+  | 'outsideVpdp'; // virtualized: every output went to a port outside the packet's vPDP
 
 export type Instance = 'normal' | 'replica' | 'ingressClone' | 'egressClone';
 

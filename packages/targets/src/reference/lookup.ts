@@ -42,7 +42,8 @@ export function lookup(table: TableState, keys: readonly bigint[]): StoredEntry 
   return best;
 }
 
-function better(a: StoredEntry, b: StoredEntry): boolean {
+/** Whether `a` wins over `b` when both match: priority, then longest prefix, then installed first. */
+export function better(a: StoredEntry, b: StoredEntry): boolean {
   if (a.priority !== undefined && b.priority !== undefined && a.priority !== b.priority) return a.priority > b.priority;
   const pa = prefixOf(a);
   const pb = prefixOf(b);

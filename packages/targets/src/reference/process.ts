@@ -32,7 +32,59 @@ export interface ProcessContext {
   readonly maxPasses: number;
 }
 
+/** One program's turn in a pass: parse, run, deparse. Undefined when a policy step's `when` skips it. */
+export type StepRunner = (input: {
+  readonly current: Uint8Array;
+  readonly standard: Record<StandardFieldName, bigint>;
+  readonly requests: PassRequests;
+  readonly digests: DigestMessage[];
+  readonly trace: TraceEvent[] | undefined;
+}) => { readonly bytes: Uint8Array; readonly standard: Record<StandardFieldName, bigint> } | undefined;
+
+/** What the pass loop needs of a device: its chain of programs, groups and sessions. */
+export interface PassHost {
+  readonly steps: readonly { readonly program: string; readonly run: StepRunner }[];
+  readonly multicastGroups: DeviceState['multicastGroups'];
+  readonly cloneSessions: DeviceState['cloneSessions'];
+  readonly digests: DigestMessage[];
+  readonly maxPasses: number;
+}
+
 export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: TraceEvent[] | undefined): ProcessResult {
+  const steps = ctx.device.pipeline.steps.map((step) => {
+    const layout = ctx.layouts.get(step.program.name)!;
+    const device = ctx.device.programs.get(step.program.name)!;
+    const run: StepRunner = ({ current, standard, requests, digests, trace }) => {
+      // parser and checksum errors belong to each program; the rest of standard metadata flows along the chain
+      const state = new PacketState(layout, { ...standard, parserError: 0n, checksumError: 0n });
+      const parsed = parse(state, current);
+      trace?.push({ kind: 'parser', program: step.program.name, states: parsed.states, extracted: parsed.extracted, error: parsed.error });
+      if (step.when && !truthy(step.when, { state })) {
+        trace?.push({ kind: 'skip', program: step.program.name });
+        return undefined;
+      }
+      const payload = current.subarray(parsed.offset >> 3);
+      runControl({ state, device, requests, digests, payload, directMeter: undefined, unit: 'bytes' }, trace);
+      const out = deparse(state, payload);
+      trace?.push({ kind: 'deparse', program: step.program.name, emitted: out.emitted, length: out.bytes.length });
+      return { bytes: out.bytes, standard: state.standard };
+    };
+    return { program: step.program.name, run };
+  });
+  return runPasses(
+    { steps, multicastGroups: ctx.device.multicastGroups, cloneSessions: ctx.device.cloneSessions, digests: ctx.digests, maxPasses: ctx.maxPasses },
+    packet,
+    trace,
+  );
+}
+
+/**
+ * The v1model pass loop around a chain of programs: resubmit, recirculate,
+ * clones, multicast replication and the egress port. Every executor shares
+ * it: the reference runs programs directly, the hypervisor's slot engine
+ * runs them from the generic image.
+ */
+export function runPasses(host: PassHost, packet: PacketIn, trace: TraceEvent[] | undefined): ProcessResult {
   const outputs: PacketOut[] = [];
   let input = packet.data;
   let instanceType: bigint = INSTANCE_TYPE.normal;
@@ -53,24 +105,12 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
     const requests: PassRequests = { resubmit: false, recirculate: false };
     let current = input;
     let dropped = false;
-    for (const step of ctx.device.pipeline.steps) {
-      const layout = ctx.layouts.get(step.program.name)!;
-      const device = ctx.device.programs.get(step.program.name)!;
-      trace?.push({ kind: 'pass', pass, reason, program: step.program.name });
-      // parser and checksum errors belong to each program; the rest of standard metadata flows along the chain
-      const state = new PacketState(layout, { ...standard, parserError: 0n, checksumError: 0n });
-      const parsed = parse(state, current);
-      trace?.push({ kind: 'parser', program: step.program.name, states: parsed.states, extracted: parsed.extracted, error: parsed.error });
-      if (step.when && !truthy(step.when, { state })) {
-        trace?.push({ kind: 'skip', program: step.program.name });
-        continue;
-      }
-      const payload = current.subarray(parsed.offset >> 3);
-      runControl({ state, device, requests, digests: ctx.digests, payload, directMeter: undefined, unit: 'bytes' }, trace);
-      const out = deparse(state, payload);
-      trace?.push({ kind: 'deparse', program: step.program.name, emitted: out.emitted, length: out.bytes.length });
+    for (const step of host.steps) {
+      trace?.push({ kind: 'pass', pass, reason, program: step.program });
+      const out = step.run({ current, standard, requests, digests: host.digests, trace });
+      if (!out) continue;
       current = out.bytes;
-      standard = state.standard;
+      standard = out.standard;
       // a dropped packet reaches no later program of the chain
       if (standard.egressPort === BigInt(DROP_PORT) && standard.mcastGroup === 0n) {
         dropped = true;
@@ -82,7 +122,7 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
     if (requests.clone) {
       // an ingress clone is made at the end of ingress, whatever follows; an egress clone only by a packet that reaches egress
       const ingress = requests.clone.mode === 'ingress';
-      const port = ctx.device.cloneSessions.get(requests.clone.session);
+      const port = host.cloneSessions.get(requests.clone.session);
       if (port !== undefined && (ingress || (!dropped && again !== 'resubmit'))) {
         const data = (ingress ? input : current).slice();
         outputs.push({ port, data, instance: ingress ? 'ingressClone' : 'egressClone' });
@@ -90,7 +130,7 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
       }
     }
     if (again) {
-      if (pass >= ctx.maxPasses) return finish(outputs, 'resubmitLimit', pass, trace);
+      if (pass >= host.maxPasses) return finish(outputs, 'resubmitLimit', pass, trace);
       input = again === 'resubmit' ? input : current;
       instanceType = again === 'resubmit' ? INSTANCE_TYPE.resubmitted : INSTANCE_TYPE.recirculated;
       reason = again;
@@ -98,7 +138,7 @@ export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: Trac
     }
     if (dropped) return finish(outputs, 'dropped', pass, trace);
     if (standard.mcastGroup !== 0n) {
-      const replicas = ctx.device.multicastGroups.get(Number(standard.mcastGroup));
+      const replicas = host.multicastGroups.get(Number(standard.mcastGroup));
       if (!replicas) return finish(outputs, 'unknownMulticastGroup', pass, trace);
       if (replicas.length === 0) return finish(outputs, 'emptyMulticastGroup', pass, trace);
       for (const r of replicas) {

@@ -1,0 +1,68 @@
+/**
+ * A configuration epoch: everything the generic image holds at one moment —
+ * the image's shape, the classifier, and per vPDP its installed programs
+ * (their generic entries and state). Epochs are immutable; a change makes a
+ * new one and swaps it in between two packets, so every packet runs wholly
+ * on the epoch it started on (per-packet consistency, Reitblatt et al.,
+ * "Abstractions for Network Update", SIGCOMM 2012). Control-plane state
+ * (entries, registers, counters, meters) is shared by reference between
+ * epochs, so a neighbour's change never disturbs it.
+ */
+import type { DeviceState, ProgramState } from '../control/device-state.js';
+import type { DigestMessage, PacketIn, ProcessResult } from '../target/target.js';
+import type { ClassifierRule } from './classifier.js';
+import type { GenericProgram } from './generic-program.js';
+import type { ImageConfig } from './image.js';
+import type { VpdpSpec } from './isolation.js';
+
+export interface InstalledProgram {
+  /** Program id, unique on the data plane while installed. */
+  readonly id: number;
+  /** Its first stage id; its stages are `base + id` for each generic stage id. */
+  readonly base: number;
+  readonly generic: GenericProgram;
+  /** The tenant's control-plane state of this program: tables, registers, counters, meters. */
+  readonly state: ProgramState;
+}
+
+export interface VpdpRuntime {
+  readonly spec: VpdpSpec;
+  readonly policy: string;
+  /** The chain as it runs: installed programs in order, toggled-out steps left out. */
+  readonly steps: readonly InstalledProgram[];
+  /** The vPDP's control-plane state: its programs, multicast groups and clone sessions. */
+  readonly device: DeviceState;
+  /** Digests its programs sent, until its control plane drains them (one queue across epochs). */
+  readonly digests: DigestMessage[];
+}
+
+export interface Epoch {
+  readonly number: number;
+  readonly image: ImageConfig;
+  readonly classifier: readonly ClassifierRule[];
+  readonly vpdps: ReadonlyMap<number, VpdpRuntime>;
+}
+
+/** Per-packet figures of a virtualized run, next to what the native run reports. */
+export interface SlotRun {
+  /** Passes through the slots, 1 + resubmissions the slots forced (HyperV §IV-D). */
+  readonly slotPasses: number;
+  /** Generic tables looked up (HyperV Table III). */
+  readonly tablesUsed: number;
+  /** Native tables the same packet applied. */
+  readonly nativeTables: number;
+  /** Outputs removed because they left the vPDP (a port outside it). */
+  readonly contained: number;
+}
+
+export interface VirtualResult extends ProcessResult {
+  readonly vpdp: number;
+  readonly epoch: number;
+  readonly slots: SlotRun;
+}
+
+/** Something that runs the generic image: the reference executor, later compiled and RMT. */
+export interface ImageExecutor {
+  readonly name: string;
+  process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult;
+}

@@ -1,0 +1,288 @@
+/**
+ * The dynamic compiler of HyperV §IV-E: a tenant program becomes what the
+ * generic image holds — a positional copy of the program (no tenant name
+ * survives: headers `h<i>`, fields `f<j>`, metadata `u<j>`, parser states
+ * `q<i>`, stages `g<i>`, actions `a<j>`, parameters `p<j>`, registers `r<i>`,
+ * counters `c<i>`, meters `m<i>`, digests `d<i>`), and one decoupled stage
+ * per control node: a condition binding, match columns split by header /
+ * standard / user metadata (HyperV's match pipeline), and actions as
+ * primitive lists run by the slot's primitive tables. The hypervisor binds
+ * the program's registers, counters, meters and digests to its vPDP's
+ * segments when it installs it.
+ */
+import type { Action, Expr, MatchKind, ParserOp, Primitive, Program, Stage, Transition } from '@mpvisor/mpapi';
+import { FlatLayout } from './flat-layout.js';
+import { sequenceProgram, type NextId, type SequencedNext } from './sequence.js';
+
+export type MatchClass = 'header' | 'standard' | 'user';
+
+export interface GenericColumn {
+  /** Which match table of the slot holds this key (HyperV's split). */
+  readonly class: MatchClass;
+  readonly ref: string;
+  readonly width: number;
+  readonly kind: MatchKind;
+  /** Position of the key in the tenant stage (entries are written in that order). */
+  readonly key: number;
+}
+
+export interface GenericMatch {
+  /** The tenant stage (table) it realises: the control plane writes entries under this name. */
+  readonly stage: string;
+  /** The image's copy of the stage (`g<i>`, actions `a<j>`, parameters `p<j>`). */
+  readonly generic: Stage;
+  readonly columns: readonly GenericColumn[];
+  /** Tenant action name → index in `generic.actions`. */
+  readonly actionIndex: ReadonlyMap<string, number>;
+  /** Tenant parameter names of each action, by position. */
+  readonly paramNames: readonly (readonly string[])[];
+}
+
+export interface GenericStage {
+  /** Stage id, relative to the program's first id. */
+  readonly id: number;
+  /** Stage slots it spans: its match plus its longest action's primitives, K per slot. */
+  readonly span: number;
+  readonly cond?: Expr;
+  readonly match?: GenericMatch;
+  readonly next: SequencedNext;
+}
+
+export interface GenericProgram {
+  readonly name: string;
+  /** The positional copy the image runs: parser, headers, metadata, state and deparse order. */
+  readonly ir: Program;
+  /** Stage ids relative to 0; the hypervisor adds the program's base id. */
+  readonly stages: readonly GenericStage[];
+  readonly entry: NextId;
+  readonly layout: FlatLayout;
+  /** A policy step's condition, on the program's own parse. */
+  readonly when?: Expr;
+}
+
+/** Rewrites a program's names into the image's generic names. */
+export class Rewriter {
+  private readonly registers: Map<string, number>;
+  private readonly counters: Map<string, number>;
+  private readonly meters: Map<string, number>;
+  private readonly digests: Map<string, number>;
+
+  constructor(
+    readonly layout: FlatLayout,
+    private readonly program: Program,
+  ) {
+    const index = (xs: readonly { name: string }[]): Map<string, number> => new Map(xs.map((x, i) => [x.name, i]));
+    this.registers = index(program.registers);
+    this.counters = index(program.counters);
+    this.meters = index(program.meters);
+    this.digests = index(program.digests);
+  }
+
+  expr(e: Expr, params?: ReadonlyMap<string, number>): Expr {
+    const r = (x: Expr): Expr => this.expr(x, params);
+    switch (e.kind) {
+      case 'field':
+        return { kind: 'field', ref: this.layout.fieldRef(e.ref) };
+      case 'param':
+        return { kind: 'param', name: `p${params?.get(e.name) ?? 0}` };
+      case 'isValid':
+        return { kind: 'isValid', header: this.layout.headerRef(e.header) };
+      case 'unary':
+        return { ...e, arg: r(e.arg) };
+      case 'binary':
+        return { ...e, left: r(e.left), right: r(e.right) };
+      case 'slice':
+      case 'cast':
+        return { ...e, arg: r(e.arg) };
+      case 'mux':
+        return { ...e, cond: r(e.cond), then: r(e.then), else: r(e.else) };
+      default:
+        return e;
+    }
+  }
+
+  primitive(p: Primitive, params: ReadonlyMap<string, number>): Primitive {
+    const x = (e: Expr): Expr => this.expr(e, params);
+    const f = (ref: string): string => this.layout.fieldRef(ref);
+    const h = (ref: string): string => this.layout.headerRef(ref);
+    switch (p.kind) {
+      case 'assign':
+        return { ...p, target: f(p.target), value: x(p.value) };
+      case 'maskedAssign':
+        return { ...p, target: f(p.target), value: x(p.value) };
+      case 'setValid':
+      case 'setInvalid':
+        return { ...p, header: h(p.header) };
+      case 'copyHeader':
+        return { ...p, dst: h(p.dst), src: h(p.src) };
+      case 'pushFront':
+      case 'popFront':
+        return { ...p, header: h(p.header) };
+      case 'drop':
+      case 'resubmit':
+      case 'recirculate':
+        return p;
+      case 'setEgress':
+        return { ...p, port: x(p.port) };
+      case 'multicast':
+        return { ...p, group: x(p.group) };
+      case 'clone':
+        return { ...p, session: x(p.session) };
+      case 'digest':
+        return { ...p, digest: `d${this.digests.get(p.digest)}`, values: p.values.map(x) };
+      case 'registerRead':
+        return { ...p, register: `r${this.registers.get(p.register)}`, index: x(p.index), target: f(p.target) };
+      case 'registerWrite':
+        return { ...p, register: `r${this.registers.get(p.register)}`, index: x(p.index), value: x(p.value) };
+      case 'count':
+        return { ...p, counter: `c${this.counters.get(p.counter)}`, index: x(p.index) };
+      case 'meterExecute':
+        return { ...p, meter: `m${this.meters.get(p.meter)}`, index: x(p.index), target: f(p.target) };
+      case 'directMeterRead':
+        return { ...p, target: f(p.target) };
+      case 'hash':
+        return { ...p, target: f(p.target), inputs: p.inputs.map(x) };
+      case 'checksumVerify':
+        return { ...p, checksum: f(p.checksum), inputs: p.inputs.map(x) };
+      case 'checksumUpdate':
+        return { ...p, target: f(p.target), inputs: p.inputs.map(x) };
+      case 'checksumIncremental':
+        return { ...p, target: f(p.target), removed: p.removed.map(x), added: p.added.map(x) };
+    }
+  }
+
+  parserOp(op: ParserOp): ParserOp {
+    switch (op.kind) {
+      case 'extract':
+        return { ...op, header: this.layout.headerRef(op.header) };
+      case 'advance':
+        return op;
+      case 'set':
+        return { ...op, target: this.layout.fieldRef(op.target), value: this.expr(op.value) };
+      case 'verify':
+        return { ...op, cond: this.expr(op.cond) };
+    }
+  }
+
+  /** A stage becomes `g<i>`, its actions `a<j>` with parameters `p<j>`; const entries and default action follow. */
+  stage(s: Stage, i: number): Stage {
+    const actionName = new Map(s.actions.map((a, j) => [a.name, `a${j}`]));
+    const call = (c: { action: string; args: Readonly<Record<string, string>> }): { kind: 'actionCall'; action: string; args: Record<string, string> } => {
+      const a = s.actions.find((x) => x.name === c.action)!;
+      return { kind: 'actionCall', action: actionName.get(c.action)!, args: Object.fromEntries(a.params.map((p, j) => [`p${j}`, c.args[p.name] ?? '0x0'])) };
+    };
+    const { description: _d, ...rest } = s;
+    return {
+      ...rest,
+      name: `g${i}`,
+      keys: s.keys.map((k) => ({ ...k, field: this.layout.fieldRef(k.field) })),
+      actions: s.actions.map((a, j): Action => {
+        const params = new Map(a.params.map((p, k) => [p.name, k]));
+        return { ...a, name: `a${j}`, params: a.params.map((p, k) => ({ ...p, name: `p${k}` })), body: a.body.map((p) => this.primitive(p, params)) };
+      }),
+      defaultAction: { ...s.defaultAction, action: call(s.defaultAction.action) },
+      entries: s.entries.map((e) => ({ ...e, action: call(e.action) })),
+    };
+  }
+
+  /** Parser states become `q<i>`; accept and reject keep their names. */
+  state(name: string): string {
+    if (name === 'accept' || name === 'reject') return name;
+    return `q${this.program.parser.states.findIndex((s) => s.name === name)}`;
+  }
+
+  transition(t: Transition): Transition {
+    if (t.kind === 'goto') return { ...t, state: this.state(t.state) };
+    return { ...t, keys: t.keys.map((k) => this.expr(k)), cases: t.cases.map((c) => ({ ...c, next: this.state(c.next) })) };
+  }
+}
+
+const classOf = (ref: string): MatchClass => (ref.startsWith('standard.') ? 'standard' : ref.startsWith('user.') ? 'user' : 'header');
+
+/**
+ * Compile a validated program. `primitivesPerSlot` is K, the primitive
+ * tables of one slot's action pipeline: an action of n primitives spans
+ * ceil(n / K) slots, so stage ids leave room for the continuation.
+ */
+export function compileProgram(program: Program, primitivesPerSlot: number, when?: Expr): GenericProgram {
+  const layout = new FlatLayout(program);
+  const rw = new Rewriter(layout, program);
+  const seq = sequenceProgram(program, 0);
+  const stagesByName = new Map(program.stages.map((s) => [s.name, s]));
+  // ids with room for multi-slot actions: a stage's id is the previous id plus the previous span
+  const spans = seq.stages.map((d) => {
+    if (!d.stage) return 1;
+    const longest = Math.max(0, ...stagesByName.get(d.stage)!.actions.map((a) => a.body.length));
+    return Math.max(1, Math.ceil(longest / primitivesPerSlot));
+  });
+  const idOf = new Map<number, number>();
+  let next = 0;
+  seq.stages.forEach((d, i) => {
+    idOf.set(d.id, next);
+    next += spans[i]!;
+  });
+  const to = (id: NextId): NextId => (id === null ? null : idOf.get(id)!);
+  const renumber = (n: SequencedNext): SequencedNext => {
+    switch (n.kind) {
+      case 'always':
+        return { kind: 'always', to: to(n.to) };
+      case 'hitMiss':
+        return { kind: 'hitMiss', hit: to(n.hit), miss: to(n.miss) };
+      case 'actionRun':
+        return { kind: 'actionRun', cases: Object.fromEntries(Object.entries(n.cases).map(([a, id]) => [a, to(id)])), default: to(n.default) };
+      case 'condition':
+        return { kind: 'condition', then: to(n.then), else: to(n.else) };
+    }
+  };
+  const genericStages = new Map<string, Stage>();
+  const stages = seq.stages.map((d, i): GenericStage => {
+    const base = { id: idOf.get(d.id)!, span: spans[i]!, next: renumber(d.next) };
+    if (!d.stage) return { ...base, cond: rw.expr(d.condition!) };
+    const s = stagesByName.get(d.stage)!;
+    const generic = rw.stage(s, program.stages.indexOf(s));
+    genericStages.set(s.name, generic);
+    const columns = s.keys.map((k, key): GenericColumn => {
+      const ref = layout.fieldRef(k.field);
+      const f = layout.scope.field(k.field);
+      return { class: classOf(ref), ref, width: typeof f === 'string' ? 0 : f.width, kind: k.match, key };
+    });
+    return {
+      ...base,
+      match: {
+        stage: s.name,
+        generic,
+        columns,
+        actionIndex: new Map(s.actions.map((a, j) => [a.name, j])),
+        paramNames: s.actions.map((a) => a.params.map((p) => p.name)),
+      },
+    };
+  });
+  const ir: Program = {
+    ...program,
+    headerTypes: program.headers.map((h, i) => {
+      const type = layout.scope.headerTypes.get(h.type)!;
+      return { ...type, name: `t${i}`, fields: type.fields.map((f, j) => (f.kind === 'bitField' ? { ...f, name: `f${j}` } : { ...f, name: `f${j}`, length: { ...f.length, field: `f${type.fields.findIndex((x) => x.name === f.length.field)}` } })) };
+    }),
+    headers: program.headers.map((h, i) => ({ ...h, name: layout.instanceName(h.name), type: `t${i}` })),
+    metadata: program.metadata.map((m, j) => ({ ...m, name: `u${j}` })),
+    parser: {
+      ...program.parser,
+      start: rw.state(program.parser.start),
+      states: program.parser.states.map((s) => ({ ...s, name: rw.state(s.name), ops: s.ops.map((o) => rw.parserOp(o)), transition: rw.transition(s.transition) })),
+    },
+    stages: program.stages.map((s, i) => genericStages.get(s.name) ?? rw.stage(s, i)),
+    control: { ...program.control, nodes: [], entry: null },
+    registers: program.registers.map((r, i) => ({ ...r, name: `r${i}` })),
+    counters: program.counters.map((c, i) => ({ ...c, name: `c${i}` })),
+    meters: program.meters.map((m, i) => ({ ...m, name: `m${i}` })),
+    digests: program.digests.map((d, i) => ({ ...d, name: `d${i}` })),
+    deparser: program.deparser.map((h) => layout.instanceName(h)),
+  };
+  return { name: program.name, ir, stages, entry: to(seq.entry), layout, ...(when ? { when: rw.expr(when) } : {}) };
+}
+
+/** Total stage ids a compiled program occupies (its last stage's id plus span). */
+export function idSpan(g: GenericProgram): number {
+  const last = g.stages.at(-1);
+  return last ? last.id + last.span : 0;
+}
