@@ -10,7 +10,7 @@
  * the program's registers, counters, meters and digests to its vPDP's
  * segments when it installs it.
  */
-import type { Action, Expr, MatchKind, ParserOp, Primitive, Program, Stage, Transition } from '@mpvisor/mpapi';
+import type { Action, Control, ControlNode, Expr, MatchKind, Next, ParserOp, Primitive, Program, Stage, Transition } from '@mpvisor/mpapi';
 import { FlatLayout } from './flat-layout.js';
 import { sequenceProgram, type NextId, type SequencedNext } from './sequence.js';
 
@@ -185,6 +185,26 @@ export class Rewriter {
     };
   }
 
+  /** The control graph with nodes `n<i>`, stages `g<i>`, actions `a<j>`, conditions on positional fields. */
+  control(c: Control): Control {
+    const nodeName = new Map(c.nodes.map((n, i) => [n.id, `n${i}`]));
+    const to = (id: string | null): string | null => (id === null ? null : nodeName.get(id)!);
+    const stageIndex = new Map(this.program.stages.map((s, i) => [s.name, i]));
+    const nodes = c.nodes.map((n): ControlNode => {
+      if (n.kind === 'branch') return { ...n, id: to(n.id)!, cond: this.expr(n.cond), then: to(n.then), else: to(n.else) };
+      const stage = this.program.stages[stageIndex.get(n.stage)!]!;
+      const action = (name: string): string => `a${stage.actions.findIndex((a) => a.name === name)}`;
+      const next: Next =
+        n.next.kind === 'always'
+          ? { ...n.next, to: to(n.next.to) }
+          : n.next.kind === 'hitMiss'
+            ? { ...n.next, hit: to(n.next.hit), miss: to(n.next.miss) }
+            : { ...n.next, cases: n.next.cases.map((k) => ({ ...k, action: action(k.action), to: to(k.to) })), default: to(n.next.default) };
+      return { ...n, id: to(n.id)!, stage: `g${stageIndex.get(n.stage)!}`, next };
+    });
+    return { ...c, entry: to(c.entry), nodes };
+  }
+
   /** Parser states become `q<i>`; accept and reject keep their names. */
   state(name: string): string {
     if (name === 'accept' || name === 'reject') return name;
@@ -197,7 +217,7 @@ export class Rewriter {
   }
 }
 
-const classOf = (ref: string): MatchClass => (ref.startsWith('standard.') ? 'standard' : ref.startsWith('user.') ? 'user' : 'header');
+const classOf = (ref: string): MatchClass => (ref.startsWith('standard.') ? 'standard' : ref.startsWith('meta.') ? 'user' : 'header');
 
 /**
  * Compile a validated program. `primitivesPerSlot` is K, the primitive
@@ -259,11 +279,14 @@ export function compileProgram(program: Program, primitivesPerSlot: number, when
   });
   const ir: Program = {
     ...program,
-    headerTypes: program.headers.map((h, i) => {
-      const type = layout.scope.headerTypes.get(h.type)!;
-      return { ...type, name: `t${i}`, fields: type.fields.map((f, j) => (f.kind === 'bitField' ? { ...f, name: `f${j}` } : { ...f, name: `f${j}`, length: { ...f.length, field: `f${type.fields.findIndex((x) => x.name === f.length.field)}` } })) };
-    }),
-    headers: program.headers.map((h, i) => ({ ...h, name: layout.instanceName(h.name), type: `t${i}` })),
+    headerTypes: program.headerTypes.map((type, i) => ({
+      ...type,
+      name: `t${i}`,
+      fields: type.fields.map((f, j) =>
+        f.kind === 'bitField' ? { ...f, name: `f${j}` } : { ...f, name: `f${j}`, length: { ...f.length, field: `f${type.fields.findIndex((x) => x.name === f.length.field)}` } },
+      ),
+    })),
+    headers: program.headers.map((h) => ({ ...h, name: layout.instanceName(h.name), type: `t${program.headerTypes.findIndex((t) => t.name === h.type)}` })),
     metadata: program.metadata.map((m, j) => ({ ...m, name: `u${j}` })),
     parser: {
       ...program.parser,
@@ -271,7 +294,7 @@ export function compileProgram(program: Program, primitivesPerSlot: number, when
       states: program.parser.states.map((s) => ({ ...s, name: rw.state(s.name), ops: s.ops.map((o) => rw.parserOp(o)), transition: rw.transition(s.transition) })),
     },
     stages: program.stages.map((s, i) => genericStages.get(s.name) ?? rw.stage(s, i)),
-    control: { ...program.control, nodes: [], entry: null },
+    control: rw.control(program.control),
     registers: program.registers.map((r, i) => ({ ...r, name: `r${i}` })),
     counters: program.counters.map((c, i) => ({ ...c, name: `c${i}` })),
     meters: program.meters.map((m, i) => ({ ...m, name: `m${i}` })),
