@@ -16,7 +16,7 @@ export * from './capture/index.js';
 export { parseEntriesFile, entriesToUpdates, describeFailures, installEntries, EntriesFile, type EntriesUpdates } from './control/entries-file.js';
 export * from './packet/index.js';
 export { sequenceProgram, nextIds, type Sequence, type DecoupledStage, type SequencedNext, type NextId } from './hypervisor/sequence.js';
-export { slotOf, passesForPath, worstCasePasses } from './hypervisor/slot-map.js';
+export { slotOf, passesForPath, worstCasePasses, worstCaseSlotPasses, type SlottedStage } from './hypervisor/slot-map.js';
 export { checkIsolation, knownValue, CONTROL_FIELDS, RESERVED_PREFIX, type VpdpSpec, type Quotas, type IsolationViolation } from './hypervisor/isolation.js';
 export { DH_LENGTH, readDescriptionHeader, writeDescriptionHeader, type DescriptionHeader } from './hypervisor/description-header.js';
 export { classify, encapsulate, VXLAN_UDP_PORT, type ClassifierRule, type Classified, type Encapsulation } from './hypervisor/classifier.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalJson, validateProgram } from '@mpvisor/mpapi';
-import { compileProgram, DEFAULT_IMAGE, fitsImage, idSpan, imageTables, metadataDeclaration, spread, tableDeclaration } from '@mpvisor/runtime';
+import { compileProgram, DEFAULT_IMAGE, fitsImage, idSpan, imageTables, metadataDeclaration, nextIds, sequenceProgram, spread, tableDeclaration, worstCasePasses, worstCaseSlotPasses } from '@mpvisor/runtime';
 import { programs } from '../../../examples/nfs/index.js';
 import { programArb } from '../../mpapi/test/support/ir-arbitraries.js';
 
@@ -113,5 +113,30 @@ describe('the dynamic compiler (HyperV §IV-E)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('passes through the slots with multi-slot actions', () => {
+  it('agrees with worstCasePasses when every stage takes one slot', () => {
+    fc.assert(
+      fc.property(programArb, fc.integer({ min: 1, max: 6 }), (p, slots) => {
+        const seq = sequenceProgram(p, 3);
+        const stages = seq.stages.map((s) => ({ id: s.id, span: 1, next: nextIds(s) }));
+        expect(worstCaseSlotPasses(stages, seq.entry, slots)).toBe(worstCasePasses(seq, slots));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('counts a wrap inside a stage’s own span, and from where the span ends', () => {
+    // stage 0 spans ids 0..2, then stage 3: with 2 slots, 0→1 same pass, 1→2 wraps, 2→3 same pass
+    const stages = [
+      { id: 0, span: 3, next: [3] },
+      { id: 3, span: 1, next: [null] },
+    ];
+    expect(worstCaseSlotPasses(stages, 0, 2)).toBe(2);
+    expect(worstCaseSlotPasses(stages, 0, 4)).toBe(1);
+    expect(worstCaseSlotPasses(stages, 0, 1)).toBe(4);
+    expect(worstCaseSlotPasses([], null, 4)).toBe(0);
   });
 });

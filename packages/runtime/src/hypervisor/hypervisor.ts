@@ -17,7 +17,8 @@ import type { Epoch, ImageExecutor, InstalledProgram, VirtualResult, VpdpRuntime
 import { compileProgram, idSpan } from './generic-program.js';
 import { DEFAULT_IMAGE, fitsImage, type ImageConfig } from './image.js';
 import { checkIsolation, knownValue, type Quotas, type VpdpSpec } from './isolation.js';
-import { slotOf, worstCasePasses } from './slot-map.js';
+import { nextIds } from './sequence.js';
+import { slotOf, worstCaseSlotPasses } from './slot-map.js';
 
 export const DEFAULT_QUOTAS: Quotas = { stages: 256, tableEntries: 1 << 20, registerCells: 1 << 20, counterCells: 1 << 20, meterCells: 1 << 16 };
 
@@ -240,8 +241,9 @@ export class Hypervisor {
         programId: i.id,
         stageIds: i.generic.stages.map((s) => i.base + s.id),
         slots: i.generic.stages.map((s) => slotOf(i.base + s.id, this.image.slots)),
-        worstCasePasses: worstCasePasses(
-          { program: i.generic.name, entry: i.generic.entry === null ? null : i.base + i.generic.entry, stages: i.generic.stages.map((s) => ({ id: i.base + s.id, node: '', next: shift(s.next, i.base) })) },
+        worstCasePasses: worstCaseSlotPasses(
+          i.generic.stages.map((s) => ({ id: i.base + s.id, span: s.span, next: nextIds({ id: 0, node: '', next: s.next }).map((n) => (n === null ? null : i.base + n)) })),
+          i.generic.entry === null ? null : i.base + i.generic.entry,
           this.image.slots,
         ),
         kept: kept.has(i.generic.name),
@@ -454,17 +456,3 @@ function unique(programs: readonly Program[]): Program[] {
 }
 
 const stepKey = (name: string, when: unknown): string => `${name}|${when === undefined ? '' : canonicalJson(when as never)}`;
-
-function shift(n: import('./sequence.js').SequencedNext, base: number): import('./sequence.js').SequencedNext {
-  const s = (id: number | null): number | null => (id === null ? null : id + base);
-  switch (n.kind) {
-    case 'always':
-      return { kind: 'always', to: s(n.to) };
-    case 'hitMiss':
-      return { kind: 'hitMiss', hit: s(n.hit), miss: s(n.miss) };
-    case 'actionRun':
-      return { kind: 'actionRun', cases: Object.fromEntries(Object.entries(n.cases).map(([a, id]) => [a, s(id)])), default: s(n.default) };
-    case 'condition':
-      return { kind: 'condition', then: s(n.then), else: s(n.else) };
-  }
-}

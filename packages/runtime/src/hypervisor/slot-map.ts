@@ -45,3 +45,37 @@ export function worstCasePasses(seq: Sequence, slots: number): number {
   for (const s of [...seq.stages].reverse()) from(s.id);
   return from(seq.entry);
 }
+
+/** A decoupled stage as the slots see it: its id, the ids its action continues into, where it may go next. */
+export interface SlottedStage {
+  readonly id: number;
+  /** Slots it takes: 1, or more when its longest action continues in the next slots. */
+  readonly span: number;
+  readonly next: readonly (number | null)[];
+}
+
+/**
+ * The most passes a packet can need through stages that may span several
+ * slots: a wrap inside a stage's own span costs a pass, and so does a next
+ * stage whose slot is not after the slot the stage ended in.
+ */
+export function worstCaseSlotPasses(stages: readonly SlottedStage[], entry: number | null, slots: number): number {
+  if (entry === null) return 0;
+  const byId = new Map(stages.map((s) => [s.id, s]));
+  const memo = new Map<number, number>();
+  const from = (id: number): number => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const s = byId.get(id)!;
+    let inside = 0;
+    for (let i = 1; i < s.span; i++) if (slotOf(s.id + i, slots) <= slotOf(s.id + i - 1, slots)) inside++;
+    const last = s.id + s.span - 1;
+    let after = 0;
+    for (const n of s.next) if (n !== null) after = Math.max(after, from(n) - 1 + (slotOf(n, slots) <= slotOf(last, slots) ? 1 : 0));
+    const passes = 1 + inside + after;
+    memo.set(id, passes);
+    return passes;
+  };
+  for (const s of [...stages].reverse()) from(s.id);
+  return from(entry);
+}
