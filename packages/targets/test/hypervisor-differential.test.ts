@@ -1,0 +1,313 @@
+/**
+ * Native vs virtualized, byte for byte (hypervisor issue, acceptance): every
+ * example NF and both policies (tenant-a is the L2 switch + firewall chain),
+ * with their shipped entries installed on both sides, run the same
+ * deterministic sequence of at least 10,000 packets natively on the
+ * reference target and virtualized on the hypervisor's generic image
+ * (ReferenceSlotEngine) with 1, 2, 4 and 8 stage slots — a fresh hypervisor
+ * per slot count, so with few slots every packet is resubmitted between
+ * stages.
+ *
+ * Per packet: the outputs (port, bytes, instance, rid), the drop reason, the
+ * tenant's passes and the digests it raised. After the run: every register,
+ * indexed counter and direct counter, the table entries, and every stage's
+ * hit and miss counts.
+ *
+ * Packets: see hypervisor-packets.ts (the shipped capture, packets built
+ * from the entries' values, field and byte mutations of both, junk).
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  entriesToUpdates,
+  hex,
+  Hypervisor,
+  loadPipeline,
+  parseEntriesFile,
+  readCaptureAll,
+  type DigestMessage,
+  type Entity,
+  type InstallReport,
+  type PacketIn,
+  type Pipeline,
+  type PipelineSource,
+  type ProcessResult,
+  type ReadRequest,
+  type Update,
+} from '@mpvisor/runtime';
+import { ReferenceSlotEngine, ReferenceTarget } from '@mpvisor/targets';
+import { policies, programs } from '../../../examples/nfs/index.js';
+import { capturePath, entriesPath, type ShippedNf } from '../../../examples/test/e2e-helpers.js';
+import { generatePackets, Rng, valuePools, type Generated } from './hypervisor-packets.js';
+
+/** Generated packets per NF, on top of its shipped capture. */
+const GENERATED_PER_NF = 10_000;
+const MIN_PACKETS_PER_NF = 10_000;
+const SLOT_COUNTS = [1, 2, 4, 8] as const;
+type SlotCount = (typeof SLOT_COUNTS)[number];
+/** Ingress ports; the vPDP owns all of them, so nothing a native run sends is outside it. */
+const PORTS = Array.from({ length: 16 }, (_, i) => i);
+
+/** What each NF's native run must show, so that the comparison covers it. */
+interface Coverage {
+  readonly drops?: boolean;
+  readonly replicas?: boolean;
+  readonly digests?: boolean;
+  readonly rewrites?: boolean;
+  readonly registers?: boolean;
+  /** Keyed stages whose entries cover every value that reaches them, so they cannot miss. */
+  readonly neverMiss?: readonly string[];
+}
+
+const NFS: readonly { readonly nf: ShippedNf; readonly source: PipelineSource; readonly seed: number; readonly coverage: Coverage }[] = [
+  { nf: 'l2-switch', source: programs.l2switch, seed: 0x4d500001, coverage: { replicas: true, digests: true } },
+  { nf: 'firewall', source: programs.firewall, seed: 0x4d500002, coverage: { drops: true } },
+  { nf: 'router', source: programs.router, seed: 0x4d500003, coverage: { drops: true, rewrites: true } },
+  { nf: 'arp-proxy', source: programs.arpProxy, seed: 0x4d500004, coverage: { rewrites: true } },
+  { nf: 'nat', source: programs.nat, seed: 0x4d500005, coverage: { rewrites: true } },
+  { nf: 'stateful-firewall', source: programs.statefulFirewall, seed: 0x4d500006, coverage: { drops: true, registers: true } },
+  // every bucket of every group has a next hop, and every next hop's port a MAC
+  { nf: 'ecmp', source: programs.ecmp, seed: 0x4d500007, coverage: { drops: true, rewrites: true, neverMiss: ['ecmp/ecmp_nhop', 'ecmp/send_frame'] } },
+  { nf: 'acme/fw-strict', source: programs.fwStrict, seed: 0x4d500008, coverage: { drops: true } },
+  { nf: 'tenant-a', source: policies.tenantA, seed: 0x4d500009, coverage: { drops: true, replicas: true, digests: true } },
+  // the router has a default route, and both of its next hops are resolved
+  { nf: 'tenant-b', source: policies.tenantB, seed: 0x4d50000a, coverage: { drops: true, rewrites: true, neverMiss: ['router/ipv4_lpm', 'router/forward'] } },
+];
+
+// ---------------------------------------------------------------- one NF's setup
+
+interface Setup {
+  readonly source: PipelineSource;
+  readonly pipeline: Pipeline;
+  readonly updates: readonly Update[];
+  readonly generated: Generated;
+  readonly entries: number;
+}
+
+async function setUp(nf: ShippedNf, source: PipelineSource, seed: number): Promise<Setup> {
+  const pipeline = loadPipeline(source);
+  const path = entriesPath(nf);
+  const { updates } = entriesToUpdates(parseEntriesFile(readFileSync(path, 'utf8'), path), pipeline, path);
+  const capture = await readCaptureAll(capturePath(nf));
+  const { pools, entries } = valuePools(pipeline, updates, new Rng(seed ^ 0x5eed));
+  return { source, pipeline, updates, generated: generatePackets({ seed, count: GENERATED_PER_NF, capture, pools }), entries };
+}
+
+// ---------------------------------------------------------------- outcomes
+
+/** One packet's observable outcome, as a string (compact to store, exact to compare). */
+function outcome(r: ProcessResult, digests: readonly DigestMessage[]): string {
+  const outs = r.outputs.map((o) => `${o.port}/${o.instance}/${o.rid ?? '-'}/${hex(o.data)}`).join(' ');
+  const ds = digests
+    .map((d) => `${d.program}/${d.digest}/${Object.entries(d.values).map(([k, v]) => `${k}=${v}`).join(',')}@${d.timestamp}`)
+    .join(' ');
+  return `dropped=${r.dropped ?? '-'} passes=${r.passes} out=[${outs}] digests=[${ds}]`;
+}
+
+interface TableCounts {
+  readonly program: string;
+  readonly stage: string;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+interface FinalState {
+  readonly registers: readonly Entity[];
+  readonly counters: readonly Entity[];
+  readonly directCounters: readonly Entity[];
+  readonly tableEntries: readonly Entity[];
+  readonly tables: readonly TableCounts[];
+}
+
+const STATE_READS: readonly ReadRequest[] = [{ kind: 'register' }, { kind: 'counter' }, { kind: 'directCounter' }, { kind: 'tableEntry' }];
+
+function finalState(read: (r: ReadRequest) => readonly Entity[], tables: readonly TableCounts[]): FinalState {
+  const [registers, counters, directCounters, tableEntries] = STATE_READS.map((r) => [...read(r)]) as [Entity[], Entity[], Entity[], Entity[]];
+  const sorted = [...tables].sort((a, b) => `${a.program}/${a.stage}`.localeCompare(`${b.program}/${b.stage}`));
+  return { registers, counters, directCounters, tableEntries, tables: sorted };
+}
+
+interface NativeRun {
+  readonly outcomes: readonly string[];
+  readonly state: FinalState;
+  readonly drops: number;
+  readonly forwarded: number;
+  readonly replicas: number;
+  readonly digests: number;
+  readonly rewritten: number;
+  readonly dropReasons: ReadonlySet<string>;
+}
+
+function runNative(s: Setup): NativeRun {
+  const t = new ReferenceTarget();
+  t.load(s.pipeline);
+  const w = t.write(s.updates, { atomicity: 'rollbackOnError' });
+  if (!w.ok) throw new Error(`native: the entries do not install: ${JSON.stringify(w.results.filter((r) => !r.ok))}`);
+  const outcomes: string[] = [];
+  let drops = 0;
+  let forwarded = 0;
+  let replicas = 0;
+  let digests = 0;
+  let rewritten = 0;
+  const dropReasons = new Set<string>();
+  for (const p of s.generated.packets) {
+    const r = t.process(p);
+    const ds = t.drainDigests();
+    outcomes.push(outcome(r, ds));
+    digests += ds.length;
+    if (r.dropped) {
+      drops++;
+      dropReasons.add(r.dropped);
+    } else forwarded++;
+    replicas += r.outputs.filter((o) => o.instance === 'replica').length;
+    if (r.outputs.some((o) => hex(o.data) !== hex(p.data))) rewritten++;
+  }
+  const tables = t.resources().tables.map(({ program, stage, hits, misses }) => ({ program, stage, hits, misses }));
+  return { outcomes, state: finalState((r) => t.read(r), tables), drops, forwarded, replicas, digests, rewritten, dropReasons };
+}
+
+interface Mismatch {
+  readonly index: number;
+  readonly port: number;
+  readonly timestamp: string;
+  readonly packet: string;
+  readonly native: string;
+  readonly virtual: string;
+}
+
+interface VirtualRun {
+  readonly report: InstallReport;
+  readonly mismatches: readonly Mismatch[];
+  readonly mismatchCount: number;
+  /** Packets whose slot figures break the image's rules (see below). */
+  readonly slotViolations: readonly string[];
+  readonly slotPasses: readonly number[];
+  readonly state: FinalState;
+}
+
+/** The upper bound on slot passes: each program of the chain needs at most its own worst case (its first stage may start a new pass). */
+const passBound = (report: InstallReport): number => report.programs.reduce((n, p) => n + p.worstCasePasses, 0);
+/** Whether every stage of the chain has a slot of its own, in order: then no packet is ever resubmitted. */
+const fitsInOnePass = (report: InstallReport, slots: number): boolean => report.programs.every((p) => p.stageIds.every((id) => id < slots) && p.worstCasePasses === 1);
+
+function runVirtual(s: Setup, native: NativeRun, slots: SlotCount): VirtualRun {
+  const hv = new Hypervisor({ executor: new ReferenceSlotEngine(), image: { slots } });
+  hv.createVpdp({ id: 1, name: 'differential', ports: PORTS, multicastGroups: [1, 2, 3, 4, 5, 6, 7, 8], cloneSessions: [1, 2, 3, 4, 5, 6, 7, 8] });
+  hv.setClassifier(PORTS.map((port) => ({ kind: 'port' as const, port, vpdp: 1 })));
+  const report = hv.install(1, s.source);
+  const tenant = hv.tenant(1);
+  const w = tenant.write(s.updates, 'rollbackOnError');
+  if (!w.ok) throw new Error(`virtual: the entries do not install: ${JSON.stringify(w.results.filter((r) => !r.ok))}`);
+  const bound = passBound(report);
+  const onePass = fitsInOnePass(report, slots);
+  const mismatches: Mismatch[] = [];
+  let mismatchCount = 0;
+  const slotViolations: string[] = [];
+  const slotPasses: number[] = [];
+  s.generated.packets.forEach((p: PacketIn, index) => {
+    const r = hv.process(p);
+    const ds = tenant.drainDigests();
+    const got = r.vpdp === undefined ? `unclassified: ${r.reason}` : outcome(r, ds);
+    const want = native.outcomes[index]!;
+    if (got !== want) {
+      mismatchCount++;
+      if (mismatches.length < 5) mismatches.push({ index, port: p.port, timestamp: String(p.timestamp ?? 0n), packet: hex(p.data), native: want, virtual: got });
+    }
+    if (r.vpdp === undefined) return;
+    const { slotPasses: n, nativeTables, contained } = r.slots;
+    slotPasses.push(n);
+    // at least one pass; no more than the chain's worst case; one pass when every stage has its own slot;
+    // with one slot every stage after the first is a pass of its own; nothing the NF sends leaves the vPDP
+    const bad =
+      n < 1 ? 'no pass' : n > bound ? `more than the bound ${bound}` : onePass && n !== 1 ? 'resubmitted though every stage has its own slot' : slots === 1 && n < nativeTables ? `fewer passes than the ${nativeTables} tables applied` : contained !== 0 ? `${contained} outputs contained` : undefined;
+    if (bad && slotViolations.length < 5) slotViolations.push(`packet ${index} (${hex(p.data)}): slotPasses ${n}, nativeTables ${nativeTables}: ${bad}`);
+  });
+  const device = hv.epoch.vpdps.get(1)!.device;
+  const tables = [...device.programs.values()].flatMap((ps) => [...ps.tables.values()].map((t) => ({ program: ps.program.name, stage: t.stage.name, hits: t.hits, misses: t.misses })));
+  return { report, mismatches, mismatchCount, slotViolations, slotPasses, state: finalState((r) => tenant.read(r), tables) };
+}
+
+// ---------------------------------------------------------------- the tests
+
+/** Virtual runs, kept for the slot-count checks at the end. */
+const virtualRuns = new Map<string, VirtualRun>();
+
+describe.each(NFS)('$nf', ({ nf, source, seed, coverage }) => {
+  let setup: Setup;
+  let native: NativeRun;
+  beforeAll(async () => {
+    setup = await setUp(nf, source, seed);
+    native = runNative(setup);
+  });
+
+  it(`runs at least ${MIN_PACKETS_PER_NF} packets natively, covering hits, misses and what the NF does`, () => {
+    const { packets, kinds } = setup.generated;
+    expect(packets.length).toBeGreaterThanOrEqual(MIN_PACKETS_PER_NF);
+    expect(native.outcomes).toHaveLength(packets.length);
+    expect(kinds.capture).toBeGreaterThan(0);
+    for (const k of ['built', 'fields', 'bytes', 'junk', 'replay', 'burst'] as const) expect(kinds[k], k).toBeGreaterThan(100);
+    expect(packets.every((p) => p.port >= 0 && p.port <= 15)).toBe(true);
+    // the tables were reached; every keyed stage hit (entries were aimed at) and missed (values beside them)
+    const keyed = new Set(setup.pipeline.steps.flatMap((s) => s.program.stages.filter((st) => st.keys.length > 0).map((st) => `${s.program.name}/${st.name}`)));
+    for (const t of native.state.tables) {
+      expect(t.hits + t.misses, `${t.program}/${t.stage} looked up`).toBeGreaterThan(0);
+      if (keyed.has(`${t.program}/${t.stage}`)) {
+        expect(t.hits, `${t.program}/${t.stage} hits`).toBeGreaterThan(0);
+        if (coverage.neverMiss?.includes(`${t.program}/${t.stage}`)) expect(t.misses, `${t.program}/${t.stage} misses`).toBe(0);
+        else expect(t.misses, `${t.program}/${t.stage} misses`).toBeGreaterThan(0);
+      }
+    }
+    expect(native.forwarded).toBeGreaterThan(0);
+    if (coverage.drops) expect(native.drops).toBeGreaterThan(100);
+    if (coverage.replicas) expect(native.replicas).toBeGreaterThan(100);
+    if (coverage.digests) expect(native.digests).toBeGreaterThan(100);
+    if (coverage.rewrites) expect(native.rewritten).toBeGreaterThan(100);
+    if (coverage.registers) {
+      const written = native.state.registers.filter((e) => e.kind === 'register' && e.value !== '0x0');
+      expect(written.length).toBeGreaterThan(2);
+    }
+  });
+
+  it.each(SLOT_COUNTS)('virtualized on %i stage slot(s): byte-identical outputs, drops, digests and final state', (slots) => {
+    const v = runVirtual(setup, native, slots);
+    virtualRuns.set(`${nf}/${slots}`, v);
+    expect(v.mismatches, `${v.mismatchCount} of ${setup.generated.packets.length} packets differ; the first ones`).toEqual([]);
+    expect(v.state.registers).toEqual(native.state.registers);
+    expect(v.state.counters).toEqual(native.state.counters);
+    expect(v.state.directCounters).toEqual(native.state.directCounters);
+    expect(v.state.tableEntries).toEqual(native.state.tableEntries);
+    expect(v.state.tables).toEqual(native.state.tables);
+    expect(v.slotViolations).toEqual([]);
+    expect(v.slotPasses).toHaveLength(setup.generated.packets.length);
+  });
+});
+
+describe('slot counts matter', () => {
+  const total = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  const run = (nf: ShippedNf, slots: SlotCount): VirtualRun => {
+    const v = virtualRuns.get(`${nf}/${slots}`);
+    if (!v) throw new Error(`no virtualized run of ${nf} with ${slots} slots (run the whole file)`);
+    return v;
+  };
+
+  it.each(NFS.map((n) => n.nf))('%s: resubmitted with one slot, never with a slot per stage; one slot costs the most passes', (nf) => {
+    const one = run(nf, 1);
+    // with one slot, every stage after the first needs a pass of its own
+    expect(Math.max(...one.slotPasses)).toBeGreaterThan(1);
+    for (const slots of SLOT_COUNTS) expect(total(one.slotPasses)).toBeGreaterThanOrEqual(total(run(nf, slots).slotPasses));
+    const eight = run(nf, 8);
+    if (fitsInOnePass(eight.report, 8)) expect(eight.slotPasses.every((n) => n === 1)).toBe(true);
+  });
+
+  it('resubmission is exercised with 2 slots, and 8 slots fit every example', () => {
+    // with 2 slots, a program longer than two stages on a path needs more passes, and its packets take them
+    const needed = NFS.filter(({ nf }) => run(nf, 2).report.programs.some((p) => p.worstCasePasses > 1)).map(({ nf }) => nf);
+    const resubmitted = NFS.filter(({ nf }) => Math.max(...run(nf, 2).slotPasses) > 1).map(({ nf }) => nf);
+    expect(needed.length).toBeGreaterThan(0);
+    for (const nf of needed) expect(resubmitted, nf).toContain(nf);
+    // the examples' chains have at most 8 stage ids, so with 8 slots no packet is ever resubmitted
+    const fit = NFS.filter(({ nf }) => fitsInOnePass(run(nf, 8).report, 8)).map(({ nf }) => nf);
+    expect(fit).toEqual(NFS.map(({ nf }) => nf));
+    for (const nf of fit) expect(run(nf, 8).slotPasses.every((n) => n === 1), nf).toBe(true);
+  });
+});
