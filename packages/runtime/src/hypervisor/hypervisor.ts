@@ -5,7 +5,7 @@
  * entries and installed, replaced, toggled and removed while packets flow.
  * Every change builds a new epoch and swaps it in between two packets.
  */
-import { canonicalJson, digestOf, fromHex, MpvisorError, type Issue, type Program } from '@mpvisor/mpapi';
+import { canonicalJson, digestOf, fromHex, MpvisorError, type ErrorCode, type Issue, type Program } from '@mpvisor/mpapi';
 import { DeviceState, type ProgramState } from '../control/device-state.js';
 import type { Atomicity, Entity, ReadRequest, Update, UpdateResult, WriteResult } from '../control/entities.js';
 import { readEntities } from '../control/read.js';
@@ -16,7 +16,7 @@ import { classify, encapsulate, type ClassifierRule } from './classifier.js';
 import type { Epoch, ImageExecutor, InstalledProgram, VirtualResult, VpdpRuntime } from './epoch.js';
 import { compileProgram, idSpan } from './generic-program.js';
 import { DEFAULT_IMAGE, fitsImage, type ImageConfig } from './image.js';
-import { checkIsolation, knownValue, type Quotas, type VpdpSpec } from './isolation.js';
+import { checkIsolation, outputsOf, type Quotas, type VpdpSpec } from './isolation.js';
 import { nextIds } from './sequence.js';
 import { slotOf, worstCaseSlotPasses } from './slot-map.js';
 
@@ -90,6 +90,25 @@ export interface HypervisorOptions {
   readonly maxPasses?: number;
 }
 
+/** Stage and program ids are 16-bit control fields of the image (`hv_stage`, `hv_program`). */
+const MAX_ID = 0xffff;
+
+/**
+ * The lowest start at or after `from` where `size` ids fit between the
+ * taken ranges [start, end); the range is added to `taken`.
+ */
+function firstFit(taken: [number, number][], size: number, max: number, what: string, from = 0): number {
+  taken.sort((a, b) => a[0] - b[0]);
+  let at = from;
+  for (const [start, end] of taken) {
+    if (start - at >= size) break;
+    at = Math.max(at, end);
+  }
+  if (at + size - 1 > max) throw new MpvisorError('RESOURCE_EXHAUSTED', `no room for ${size === 1 ? what : `${size} ${what}`}: ids are 16 bits (0..${max})`);
+  taken.push([at, at + size]);
+  return at;
+}
+
 const EMPTY: Pipeline = { name: '(none)', source: 'policy', steps: [], digest: '' };
 
 export class Hypervisor {
@@ -99,8 +118,6 @@ export class Hypervisor {
   private readonly records = new Map<number, VpdpRecord>();
   private classifier: readonly ClassifierRule[];
   private current: Epoch;
-  private nextProgramId = 1;
-  private nextStageId = 0;
 
   constructor(options: HypervisorOptions) {
     this.image = { ...DEFAULT_IMAGE, ...options.image };
@@ -146,14 +163,15 @@ export class Hypervisor {
       clash(options.cloneSessions, r.spec.cloneSessions, 'clone sessions');
     }
     for (const p of options.ports) if (!Number.isInteger(p) || p < 0 || p >= DROP_PORT) throw new MpvisorError('INVALID_ARGUMENT', `vPDP "${options.name}": port ${p} is not 0..${DROP_PORT - 1}`);
-    const spec: VpdpSpec = {
+    // frozen: the spec handed out is the one isolation is checked against
+    const spec: VpdpSpec = Object.freeze({
       id: options.id,
       name: options.name,
-      ports: [...options.ports],
-      multicastGroups: [...(options.multicastGroups ?? [])],
-      cloneSessions: [...(options.cloneSessions ?? [])],
-      quotas: { ...DEFAULT_QUOTAS, ...options.quotas },
-    };
+      ports: Object.freeze([...options.ports]),
+      multicastGroups: Object.freeze([...(options.multicastGroups ?? [])]),
+      cloneSessions: Object.freeze([...(options.cloneSessions ?? [])]),
+      quotas: Object.freeze({ ...DEFAULT_QUOTAS, ...options.quotas }),
+    });
     this.records.set(spec.id, {
       spec,
       pipeline: undefined,
@@ -182,8 +200,12 @@ export class Hypervisor {
    * Programs identical to ones already installed keep their entries and
    * state; a changed program gets the cells of every register it shares by
    * name, width and size with its predecessor (P4NFV §IV-B).
+   *
+   * `options.entries` are written into the new configuration before it is
+   * swapped in (all or nothing, with the tenant control plane's checks), so
+   * no packet ever runs the new programs with empty tables.
    */
-  install(vpdp: number, source: PipelineSource | unknown): InstallReport {
+  install(vpdp: number, source: PipelineSource | unknown, options: { readonly entries?: readonly Update[] } = {}): InstallReport {
     const rec = this.record(vpdp);
     const pipeline = loadPipeline(source);
     const programs = unique(pipeline.steps.map((s) => s.program));
@@ -220,13 +242,25 @@ export class Hypervisor {
     for (const [id, port] of old.cloneSessions) device.cloneSessions.set(id, port);
     // stage ids are unique on the data plane; programs kept as they were keep theirs
     const keptInstalled = new Map(rec.installed.filter((i) => kept.has(i.generic.name)).map((i) => [stepKey(i.generic.name, i.generic.when), i]));
+    const ids = this.idsInUse(rec, [...keptInstalled.values()]);
     const installed = compiled.map((g): InstalledProgram => {
       const same = keptInstalled.get(stepKey(g.name, g.when));
       if (same) return same;
-      const base = this.nextStageId;
-      this.nextStageId += idSpan(g);
-      return { id: this.nextProgramId++, base, generic: g, state: device.programs.get(g.name)! };
+      const base = firstFit(ids.stages, idSpan(g), MAX_ID, `stage ids for "${g.name}"`);
+      const id = firstFit(ids.programs, 1, MAX_ID, `a program id for "${g.name}"`, 1);
+      return { id, base, generic: g, state: device.programs.get(g.name)! };
     });
+    if (options.entries && options.entries.length > 0) {
+      const staged: VpdpRecord = { ...rec, device };
+      const denied = options.entries.map((u) => deny(staged, u.entity, u.type));
+      const written = denied.every((d) => d === undefined) ? applyUpdates(device, options.entries, 'rollbackOnError') : undefined;
+      if (!written || !written.ok) {
+        const results = written?.results ?? denied.map((d) => d ?? { ok: true as const });
+        const failures = results.flatMap((r, i): Issue[] => (r.ok ? [] : [{ message: `entries[${i}]: ${r.message}`, path: `$[${i}]` }]));
+        const first = results.find((r) => !r.ok && r.code !== 'ABORTED') ?? results.find((r) => !r.ok);
+        throw new MpvisorError(first && !first.ok ? (first.code as ErrorCode) : 'INVALID_ARGUMENT', failures.filter((f) => !/rolled back/.test(f.message)));
+      }
+    }
     rec.pipeline = pipeline;
     rec.installed = installed;
     rec.device = device;
@@ -279,14 +313,13 @@ export class Hypervisor {
 
   /** The control plane of one tenant: it reaches its own vPDP's objects only. */
   tenant(vpdp: number): TenantControl {
-    this.record(vpdp);
-    return new TenantControl(this, vpdp);
+    return new TenantControl(this, vpdp, this.record(vpdp));
   }
 
   /** One packet: classify, run its vPDP's chain on the current epoch, wrap what leaves as it came. Never throws for any bytes. */
   process(packet: PacketIn, options: { readonly trace?: boolean } = {}): HypervisorResult {
     const epoch = this.current;
-    const c = classify(epoch.classifier, packet.port, packet.data);
+    const c = classify(this.rulesFor(epoch, packet.port), packet.port, packet.data);
     const runtime = c.vpdp === undefined ? undefined : epoch.vpdps.get(c.vpdp);
     if (c.vpdp === undefined || !runtime) {
       const reason = c.vpdp === undefined ? c.reason : `vPDP ${c.vpdp} does not exist`;
@@ -316,6 +349,36 @@ export class Hypervisor {
     return rec;
   }
 
+  private rules: { epoch: Epoch; byPort: Map<number, readonly ClassifierRule[]> } | undefined;
+
+  /**
+   * The rules that may claim a packet on this port: a rule naming a vPDP
+   * applies on that vPDP's ports only, so one tenant's tag rule never
+   * captures traffic on another tenant's ports.
+   */
+  private rulesFor(epoch: Epoch, port: number): readonly ClassifierRule[] {
+    if (this.rules?.epoch !== epoch) this.rules = { epoch, byPort: new Map() };
+    let rules = this.rules.byPort.get(port);
+    if (!rules) {
+      rules = epoch.classifier.filter((r) => r.kind === 'descriptionHeader' || (epoch.vpdps.get(r.vpdp)?.spec.ports.includes(port) ?? false));
+      this.rules.byPort.set(port, rules);
+    }
+    return rules;
+  }
+
+  /**
+   * Stage and program ids in use, but for the programs a vPDP's reload
+   * replaces (no packet can still be on the epoch they ran in: packets run
+   * whole between two changes), so ids are reused rather than running out.
+   */
+  private idsInUse(replacing: VpdpRecord, keeping: readonly InstalledProgram[]): { stages: [number, number][]; programs: [number, number][] } {
+    const live = [...this.records.values()].flatMap((r) => (r === replacing ? keeping : r.installed));
+    return {
+      stages: live.map((i) => [i.base, i.base + idSpan(i.generic)]),
+      programs: live.map((i) => [i.id, i.id + 1]),
+    };
+  }
+
   /** Build the next epoch from the records and swap it in. */
   private commit(): void {
     const vpdps = new Map<number, VpdpRuntime>();
@@ -342,10 +405,18 @@ export class TenantControl {
   constructor(
     private readonly hv: Hypervisor,
     readonly vpdp: number,
+    private readonly bound: VpdpRecord,
   ) {}
 
-  write(updates: readonly Update[], atomicity: Atomicity = 'continueOnError'): WriteResult {
+  /** The vPDP this handle was made for; a handle outlives neither its vPDP nor reaches one created later with the same id. */
+  private rec(): VpdpRecord {
     const rec = this.hv.record(this.vpdp);
+    if (rec !== this.bound) throw new MpvisorError('NOT_FOUND', `vPDP ${this.vpdp} "${this.bound.spec.name}" was deleted; this control-plane handle is closed`);
+    return rec;
+  }
+
+  write(updates: readonly Update[], atomicity: Atomicity = 'continueOnError'): WriteResult {
+    const rec = this.rec();
     const denied = updates.map((u) => deny(rec, u.entity, u.type));
     if (denied.every((d) => d === undefined)) return applyUpdates(rec.device, updates, atomicity);
     if (atomicity !== 'continueOnError') {
@@ -364,7 +435,7 @@ export class TenantControl {
   }
 
   read(request: ReadRequest): Entity[] {
-    const rec = this.hv.record(this.vpdp);
+    const rec = this.rec();
     if ('program' in request && request.program !== undefined && !rec.device.programs.has(request.program)) {
       throw new MpvisorError('PERMISSION_DENIED', `vPDP "${rec.spec.name}" runs no program "${request.program}"`);
     }
@@ -377,7 +448,7 @@ export class TenantControl {
 
   /** Digests the vPDP's programs sent since the last drain. */
   drainDigests(): DigestMessage[] {
-    const rec = this.hv.record(this.vpdp);
+    const rec = this.rec();
     return rec.digests.splice(0, rec.digests.length);
   }
 }
@@ -416,16 +487,15 @@ function denyAction(
   const action = st.tables.get(stageName)?.stage.actions.find((a) => a.name === call.action);
   if (!action) return undefined;
   const args = new Map(action.params.map((p) => [p.name, { value: safeHex(call.args[p.name]), width: p.width }]));
-  for (const p of action.body) {
-    const expr = p.kind === 'setEgress' ? p.port : p.kind === 'multicast' ? p.group : p.kind === 'clone' ? p.session : undefined;
-    if (!expr) continue;
-    const v = knownValue(expr, args);
-    if (!v) continue;
-    const n = Number(v.value);
-    if (p.kind === 'setEgress' && n !== DROP_PORT && !rec.spec.ports.includes(n)) return no(`${stageName}/${action.name} sends to port ${n}, outside the vPDP`);
-    if (p.kind === 'multicast' && n !== 0 && !rec.spec.multicastGroups.includes(n)) return no(`${stageName}/${action.name} multicasts to group ${n}, not the vPDP's`);
-    if (p.kind === 'clone' && !rec.spec.cloneSessions.includes(n)) return no(`${stageName}/${action.name} clones to session ${n}, not the vPDP's`);
-  }
+  // the same reading of an action as the install-time check: setEgress, multicast, clone and any write to the output fields
+  for (const p of action.body)
+    for (const [kind, valuesOf] of outputsOf(p))
+      for (const v of valuesOf(args)) {
+        const n = Number(v);
+        if (kind === 'port' && v !== BigInt(DROP_PORT) && !rec.spec.ports.includes(n)) return no(`${stageName}/${action.name} sends to port ${v}, outside the vPDP`);
+        if (kind === 'group' && v !== 0n && !rec.spec.multicastGroups.includes(n)) return no(`${stageName}/${action.name} multicasts to group ${v}, not the vPDP's`);
+        if (kind === 'session' && !rec.spec.cloneSessions.includes(n)) return no(`${stageName}/${action.name} clones to session ${v}, not the vPDP's`);
+      }
   return undefined;
 }
 

@@ -44,7 +44,7 @@ export interface IsolationViolation extends Issue {
   readonly reference: string;
 }
 
-type Known = ReadonlyMap<string, { readonly value: bigint; readonly width: number }>;
+export type Known = ReadonlyMap<string, { readonly value: bigint; readonly width: number }>;
 
 /**
  * The value of an expression if it is known before any packet: constants,
@@ -154,6 +154,18 @@ export function checkIsolation(programs: readonly Program[], vpdp: VpdpSpec): Is
         if (x.name.startsWith(RESERVED_PREFIX)) deny(`${what} "${x.name}" uses the hypervisor's reserved prefix "${RESERVED_PREFIX}"`, x.name, `$.${path}[${i}].name`);
       });
     }
+    // the parser may choose an output too: `set` on the egress port or multicast group
+    program.parser.states.forEach((st, si) =>
+      st.ops.forEach((op, oi) => {
+        if (op.kind !== 'set') return;
+        for (const [kind, valuesOf] of outputsOf({ kind: 'assign', target: op.target, value: op.value }))
+          for (const v of valuesOf(new Map())) {
+            const n = Number(v);
+            const foreign = kind === 'port' ? v !== BigInt(DROP_PORT) && !ports.has(n) : kind === 'group' ? v !== 0n && !groups.has(n) : !sessions.has(n);
+            if (foreign) deny(`parser state "${st.name}" sets ${op.target} to ${v}, which is not the vPDP's`, `${kind === 'port' ? 'port' : 'multicast group'} ${v}`, `$.parser.states[${si}].ops[${oi}]`);
+          }
+      }),
+    );
     program.stages.forEach((stage, si) => {
       // an action as written, then as called with the arguments known at install time
       const calls = [
@@ -213,7 +225,7 @@ export function checkIsolation(programs: readonly Program[], vpdp: VpdpSpec): Is
   return out;
 }
 
-type Output = 'port' | 'group' | 'session';
+export type Output = 'port' | 'group' | 'session';
 
 /** Standard metadata fields that choose where a packet goes, any primitive writing them. */
 const OUTPUT_FIELDS: Partial<Record<string, readonly [Output, number]>> = {
@@ -264,7 +276,7 @@ function allKnown(es: readonly Expr[], args: Known): { value: bigint; width: num
  * before any packet (given the install-time arguments). Register reads,
  * meter colours and incremental checksums depend on run time and give none.
  */
-function outputsOf(p: Primitive): (readonly [Output, (args: Known) => bigint[]])[] {
+export function outputsOf(p: Primitive): (readonly [Output, (args: Known) => bigint[]])[] {
   switch (p.kind) {
     case 'setEgress':
       return [['port', valuesOf(p.port)]];

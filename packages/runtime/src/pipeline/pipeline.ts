@@ -39,10 +39,9 @@ export function pipelineOf(ir: Program | Policy): Pipeline {
  * validated; every problem is reported at once with its JSON path).
  */
 export function loadPipeline(source: PipelineSource | unknown): Pipeline {
-  if (typeof source === 'object' && source !== null && typeof (source as { toIR?: unknown }).toIR === 'function') {
-    return pipelineOf((source as { toIR(): Program | Policy }).toIR());
-  }
-  const decoded = decodeIR(source);
+  // what a builder's toIR() returns is decoded too: anything can have a toIR method
+  const ir = typeof source === 'object' && source !== null && typeof (source as { toIR?: unknown }).toIR === 'function' ? (source as { toIR(): unknown }).toIR() : source;
+  const decoded = decodeIR(ir);
   if (either.isLeft(decoded)) throw new MpvisorError('INVALID_ARGUMENT', decoded.left);
   return pipelineOf(decoded.right);
 }
