@@ -7,3 +7,4 @@ export { ReferenceTarget, DEFAULT_MAX_PASSES, type ReferenceTargetOptions } from
 export { INSTANCE_TYPE } from './reference/process.js';
 export { MAX_PARSER_STATES } from './reference/parse.js';
 export { ReferenceSlotEngine } from './hyperv/slot-engine.js';
+export { VirtualizedTarget, type VirtualizedTargetOptions } from './hyperv/virtualized-target.js';

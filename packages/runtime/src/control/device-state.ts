@@ -8,6 +8,7 @@ import { MpvisorError, type ActionCall, type KeyMatch, type Program, type Stage 
 import { Scope } from '@mpvisor/mpapi';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { MeterConfig, Replica } from './entities.js';
+import type { ResourceReport } from '../target/target.js';
 
 export interface StoredEntry {
   readonly matches: readonly KeyMatch[];
@@ -155,4 +156,19 @@ export class DeviceState {
     if (all.length === 1) return all[0]!;
     return candidates.length === 0 ? 'no program of the pipeline has it' : `ambiguous: ${candidates.map((p) => p.program.name).join(' and ')} both have it; name the program`;
   }
+}
+
+/** What a device's control-plane state occupies: tables with entries, hits and misses, and state cells (Target.resources()). */
+export function deviceResources(device: DeviceState, target: string): ResourceReport {
+  const programs = [...device.programs.values()];
+  const sum = (f: (p: ProgramState) => number): number => programs.reduce((n, p) => n + f(p), 0);
+  return {
+    target,
+    tables: programs.flatMap((p) => [...p.tables.values()].map((t) => ({ program: p.program.name, stage: t.stage.name, size: t.stage.size, used: t.entries.size, hits: t.hits, misses: t.misses }))),
+    registerCells: sum((p) => [...p.registers.values()].reduce((n, r) => n + r.cells.length, 0)),
+    counterCells: sum((p) => [...p.counters.values()].reduce((n, c) => n + c.packets.length, 0)),
+    meterCells: sum((p) => [...p.meters.values()].reduce((n, m) => n + m.length, 0)),
+    multicastGroups: device.multicastGroups.size,
+    cloneSessions: device.cloneSessions.size,
+  };
 }

@@ -27,6 +27,8 @@ export interface InstalledProgram {
 
 export interface VpdpRuntime {
   readonly spec: VpdpSpec;
+  /** The spec's ports, for the egress filter. */
+  readonly ports: ReadonlySet<number>;
   readonly policy: string;
   /** The chain as it runs: installed programs in order, toggled-out steps left out. */
   readonly steps: readonly InstalledProgram[];

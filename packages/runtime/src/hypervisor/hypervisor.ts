@@ -206,8 +206,13 @@ export class Hypervisor {
    * no packet ever runs the new programs with empty tables.
    */
   install(vpdp: number, source: PipelineSource | unknown, options: { readonly entries?: readonly Update[] } = {}): InstallReport {
+    this.record(vpdp);
+    return this.installPipeline(vpdp, loadPipeline(source), options);
+  }
+
+  /** `install` for a pipeline already loaded (decoded and validated) with `loadPipeline`. */
+  installPipeline(vpdp: number, pipeline: Pipeline, options: { readonly entries?: readonly Update[] } = {}): InstallReport {
     const rec = this.record(vpdp);
-    const pipeline = loadPipeline(source);
     const programs = unique(pipeline.steps.map((s) => s.program));
     const violations = checkIsolation(programs, rec.spec);
     if (violations.length > 0) throw new MpvisorError(violations[0]!.code, violations);
@@ -326,7 +331,7 @@ export class Hypervisor {
       return { vpdp: undefined, outputs: [], dropped: 'unclassified', reason, passes: 0, epoch: epoch.number };
     }
     // a tenant sees only its own ports: one from outside is not its packet
-    if (!runtime.spec.ports.includes(packet.port)) {
+    if (!runtime.ports.has(packet.port)) {
       return { vpdp: undefined, outputs: [], dropped: 'unclassified', reason: `port ${packet.port} is not a port of vPDP "${runtime.spec.name}"`, passes: 0, epoch: epoch.number };
     }
     const result = this.executor.process(epoch, runtime, { ...packet, data: c.packet }, { ...options, maxPasses: this.maxPasses });
@@ -360,7 +365,9 @@ export class Hypervisor {
     if (this.rules?.epoch !== epoch) this.rules = { epoch, byPort: new Map() };
     let rules = this.rules.byPort.get(port);
     if (!rules) {
-      rules = epoch.classifier.filter((r) => r.kind === 'descriptionHeader' || (epoch.vpdps.get(r.vpdp)?.spec.ports.includes(port) ?? false));
+      rules = epoch.classifier.filter(
+        (r) => r.kind === 'descriptionHeader' || ((r.kind !== 'port' || r.port === port) && (epoch.vpdps.get(r.vpdp)?.ports.has(port) ?? false)),
+      );
       this.rules.byPort.set(port, rules);
     }
     return rules;
@@ -385,6 +392,7 @@ export class Hypervisor {
     for (const [id, r] of this.records) {
       vpdps.set(id, {
         spec: r.spec,
+        ports: new Set(r.spec.ports),
         policy: r.pipeline?.name ?? '(none)',
         steps: r.installed.filter((i) => !r.disabled.has(i.generic.name)),
         device: r.device,

@@ -82,8 +82,7 @@ export class ReferenceSlotEngine implements ImageExecutor {
       trace,
     );
     // the egress filter: nothing leaves through a port outside the vPDP
-    const ports = new Set(vpdp.spec.ports);
-    const outputs = result.outputs.filter((o) => ports.has(o.port));
+    const outputs = result.outputs.filter((o) => vpdp.ports.has(o.port));
     const contained = result.outputs.length - outputs.length;
     const slots = { slotPasses: cursor.passes, tablesUsed: cursor.tables + cursor.passes, nativeTables: cursor.native, contained };
     const base = { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs, ...(trace ? { trace } : {}) };

@@ -4,6 +4,7 @@
  */
 import { MpvisorError } from '@mpvisor/mpapi';
 import {
+  deviceResources,
   applyUpdates,
   DeviceState,
   MAX_PORT,
@@ -85,17 +86,6 @@ export class ReferenceTarget implements Target {
   }
 
   resources(): ResourceReport {
-    const device = this.loaded();
-    const programs = [...device.programs.values()];
-    const sum = (f: (p: (typeof programs)[number]) => number): number => programs.reduce((n, p) => n + f(p), 0);
-    return {
-      target: this.name,
-      tables: programs.flatMap((p) => [...p.tables.values()].map((t) => ({ program: p.program.name, stage: t.stage.name, size: t.stage.size, used: t.entries.size, hits: t.hits, misses: t.misses }))),
-      registerCells: sum((p) => [...p.registers.values()].reduce((n, r) => n + r.cells.length, 0)),
-      counterCells: sum((p) => [...p.counters.values()].reduce((n, c) => n + c.packets.length, 0)),
-      meterCells: sum((p) => [...p.meters.values()].reduce((n, m) => n + m.length, 0)),
-      multicastGroups: device.multicastGroups.size,
-      cloneSessions: device.cloneSessions.size,
-    };
+    return deviceResources(this.loaded(), this.name);
   }
 }

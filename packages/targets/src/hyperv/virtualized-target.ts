@@ -1,0 +1,101 @@
+/**
+ * One tenant on the hypervisor, behind the ordinary Target interface: the
+ * loaded pipeline becomes the policy of a single vPDP that owns every port,
+ * multicast group and clone session, so anything that drives a target
+ * (`mpvisor run`, differential tests, a controller) can run an NF
+ * virtualized — through the generic image and its stage slots — without
+ * knowing about vPDPs.
+ */
+import { MpvisorError } from '@mpvisor/mpapi';
+import {
+  deviceResources,
+  DROP_PORT,
+  Hypervisor,
+  MAX_PORT,
+  TARGET_API_VERSION,
+  type Atomicity,
+  type DigestMessage,
+  type Entity,
+  type ImageConfig,
+  type PacketIn,
+  type Pipeline,
+  type ProcessOptions,
+  type ReadRequest,
+  type ResourceReport,
+  type Target,
+  type Update,
+  type VirtualResult,
+  type WriteResult,
+} from '@mpvisor/runtime';
+import { DEFAULT_MAX_PASSES } from '../reference/reference-target.js';
+import { ReferenceSlotEngine } from './slot-engine.js';
+
+export interface VirtualizedTargetOptions {
+  readonly image?: Partial<ImageConfig>;
+  readonly maxPasses?: number;
+}
+
+const VPDP = 1;
+/** Every port but the drop port, and the 16-bit group and session ids v1model allows. */
+const ALL_PORTS = Array.from({ length: DROP_PORT }, (_, i) => i);
+const ALL_IDS = Array.from({ length: 0xffff }, (_, i) => i + 1);
+
+export class VirtualizedTarget implements Target {
+  readonly apiVersion = TARGET_API_VERSION;
+  readonly name: string;
+  private hv: Hypervisor | undefined;
+
+  constructor(private readonly options: VirtualizedTargetOptions = {}) {
+    this.name = `virtualized(${options.image?.slots ?? 'default'} slots)`;
+  }
+
+  /** The hypervisor underneath, for its epochs, counters and reports. */
+  get hypervisor(): Hypervisor {
+    if (!this.hv) throw new MpvisorError('FAILED_PRECONDITION', 'no pipeline is loaded; call load() first');
+    return this.hv;
+  }
+
+  load(pipeline: Pipeline): void {
+    const hv = new Hypervisor({
+      executor: new ReferenceSlotEngine(),
+      ...(this.options.image ? { image: this.options.image } : {}),
+      maxPasses: this.options.maxPasses ?? DEFAULT_MAX_PASSES,
+    });
+    hv.createVpdp({ id: VPDP, name: pipeline.name, ports: ALL_PORTS, multicastGroups: ALL_IDS, cloneSessions: ALL_IDS, quotas: { stages: 1 << 16, tableEntries: 2 ** 40, registerCells: 2 ** 40, counterCells: 2 ** 40, meterCells: 2 ** 40 } });
+    hv.setClassifier(ALL_PORTS.map((port) => ({ kind: 'port' as const, port, vpdp: VPDP })));
+    hv.installPipeline(VPDP, pipeline);
+    this.hv = hv;
+  }
+
+  write(updates: readonly Update[], options: { readonly atomicity?: Atomicity } = {}): WriteResult {
+    return this.hypervisor.tenant(VPDP).write(updates, options.atomicity);
+  }
+
+  read(request: ReadRequest): readonly Entity[] {
+    return this.hypervisor.tenant(VPDP).read(request);
+  }
+
+  process(packet: PacketIn, options: ProcessOptions = {}): VirtualResult {
+    const hv = this.hypervisor;
+    if (!Number.isInteger(packet.port) || packet.port < 0 || packet.port > MAX_PORT) {
+      throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port} is not in 0..${MAX_PORT}`);
+    }
+    if (!(packet.data instanceof Uint8Array)) throw new MpvisorError('INVALID_ARGUMENT', 'packet data must be a Uint8Array');
+    const r = hv.process(packet, options);
+    // the vPDP owns every port but the drop port, where nothing is classified: v1model has no packets arrive there
+    if (r.vpdp === undefined) throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port}: ${r.reason}`);
+    return r;
+  }
+
+  processBatch(packets: readonly PacketIn[]): readonly VirtualResult[] {
+    return packets.map((p) => this.process(p));
+  }
+
+  drainDigests(): readonly DigestMessage[] {
+    return this.hypervisor.tenant(VPDP).drainDigests();
+  }
+
+  resources(): ResourceReport {
+    return deviceResources(this.hypervisor.epoch.vpdps.get(VPDP)!.device, this.name);
+  }
+}
