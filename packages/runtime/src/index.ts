@@ -8,7 +8,7 @@
 export { loadPipeline, pipelineOf, type Pipeline, type PipelineStep, type PipelineSource } from './pipeline/pipeline.js';
 export * from './target/target.js';
 export * from './control/entities.js';
-export { DeviceState, entryKey, type StoredEntry, type TableState, type ProgramState, type MeterCell } from './control/device-state.js';
+export { DeviceState, deviceResources, entryKey, type StoredEntry, type TableState, type ProgramState, type MeterCell } from './control/device-state.js';
 export { applyUpdates, MAX_PORT } from './control/write.js';
 export { readEntities } from './control/read.js';
 export * from './algorithms/index.js';
