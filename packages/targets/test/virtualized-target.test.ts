@@ -42,6 +42,21 @@ describe.each([1, 3])('VirtualizedTarget with %i slots', (slots) => {
     if (slots === 1) expect(virtual.hypervisor.counters(1).slotPasses).toBeGreaterThan(packets.length);
   });
 
+  it.each(NFS)('%s: the same trace, in the tenant’s names', (nf, source) => {
+    const pipeline = loadPipeline(source);
+    const text = readFileSync(entriesPath(nf), 'utf8');
+    const traces = async (t: Target) => {
+      t.load(pipeline);
+      installEntries(t, pipeline, text, entriesPath(nf));
+      const packets = (await readCaptureAll(capturePath(nf))).slice(0, 40);
+      return packets.map((p) => t.process({ port: p.port ?? 0, data: p.data, timestamp: p.timestamp }, { trace: true }).trace);
+    };
+    return Promise.all([traces(new VirtualizedTarget({ image: { slots } })), traces(new ReferenceTarget())]).then(([virtual, native]) => {
+      expect(virtual.flat().length).toBeGreaterThan(40);
+      expect(virtual).toEqual(native);
+    });
+  });
+
   it('refuses what a ReferenceTarget refuses, with the same codes', () => {
     const t = new VirtualizedTarget({ image: { slots } });
     expect(() => t.process({ port: 0, data: new Uint8Array(14) })).toThrow(/no pipeline is loaded/);

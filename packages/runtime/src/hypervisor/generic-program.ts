@@ -43,6 +43,8 @@ export interface GenericStage {
   readonly id: number;
   /** Stage slots it spans: its match plus its longest action's primitives, K per slot. */
   readonly span: number;
+  /** The tenant's control node it realises (for traces). */
+  readonly node: string;
   readonly cond?: Expr;
   readonly match?: GenericMatch;
   readonly next: SequencedNext;
@@ -58,6 +60,12 @@ export interface GenericProgram {
   readonly layout: FlatLayout;
   /** A policy step's condition, on the program's own parse. */
   readonly when?: Expr;
+  /**
+   * The tenant's name for each positional name (`h1` → `ipv4`, `h1.f8` →
+   * `ipv4.protocol`, `meta.u0` → `meta.l4SrcPort`, `q1` → `parse_ipv4`):
+   * for traces the tenant reads, never for execution.
+   */
+  readonly names: ReadonlyMap<string, string>;
 }
 
 /** Rewrites a program's names into the image's generic names. */
@@ -256,7 +264,7 @@ export function compileProgram(program: Program, primitivesPerSlot: number, when
   };
   const genericStages = new Map<string, Stage>();
   const stages = seq.stages.map((d, i): GenericStage => {
-    const base = { id: idOf.get(d.id)!, span: spans[i]!, next: renumber(d.next) };
+    const base = { id: idOf.get(d.id)!, span: spans[i]!, node: d.node, next: renumber(d.next) };
     if (!d.stage) return { ...base, cond: rw.expr(d.condition!) };
     const s = stagesByName.get(d.stage)!;
     const generic = rw.stage(s, program.stages.indexOf(s));
@@ -301,7 +309,20 @@ export function compileProgram(program: Program, primitivesPerSlot: number, when
     digests: program.digests.map((d, i) => ({ ...d, name: `d${i}` })),
     deparser: program.deparser.map((h) => layout.instanceName(h)),
   };
-  return { name: program.name, ir, stages, entry: to(seq.entry), layout, ...(when ? { when: rw.expr(when) } : {}) };
+  return { name: program.name, ir, stages, entry: to(seq.entry), layout, names: tenantNames(program, layout, rw), ...(when ? { when: rw.expr(when) } : {}) };
+}
+
+function tenantNames(program: Program, layout: FlatLayout, rw: Rewriter): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const h of layout.headers) {
+    const positional = layout.headerRef(h.ref);
+    names.set(positional, h.ref);
+    h.fields.forEach((f, j) => names.set(`${positional}.f${j}`, `${h.ref}.${f.name}`));
+  }
+  for (const s of layout.stacks) names.set(`s${s.index}`, s.name);
+  for (const m of program.metadata) names.set(layout.fieldRef(`meta.${m.name}`), `meta.${m.name}`);
+  for (const st of program.parser.states) names.set(rw.state(st.name), st.name);
+  return names;
 }
 
 /** Total stage ids a compiled program occupies (its last stage's id plus span). */

@@ -29,6 +29,7 @@ import {
   type VpdpRuntime,
 } from '@mpvisor/runtime';
 import { toHex, type ActionCall } from '@mpvisor/mpapi';
+import { diff, snapshot } from '../reference/control.js';
 import { deparse } from '../reference/deparse.js';
 import { truthy } from '../reference/evaluate.js';
 import { better, matches } from '../reference/lookup.js';
@@ -116,7 +117,8 @@ export class ReferenceSlotEngine implements ImageExecutor {
     return ({ current, standard, requests, digests, trace }) => {
       const state = new PacketState(l.layout, { ...standard, parserError: 0n, checksumError: 0n });
       const parsed = parse(state, current);
-      trace?.push({ kind: 'parser', program: g.name, states: parsed.states, extracted: parsed.extracted, error: parsed.error });
+      const name = (x: string): string => g.names.get(x) ?? x;
+      trace?.push({ kind: 'parser', program: g.name, states: parsed.states.map(name), extracted: parsed.extracted.map(name), error: parsed.error });
       if (g.when && !truthy(g.when, { state })) {
         trace?.push({ kind: 'skip', program: g.name });
         return undefined;
@@ -136,7 +138,7 @@ export class ReferenceSlotEngine implements ImageExecutor {
         if (stage.cond) {
           cursor.tables++;
           const taken = truthy(stage.cond, { state });
-          trace?.push({ kind: 'branch', program: g.name, node: `#${p.base + stage.id}`, taken });
+          trace?.push({ kind: 'branch', program: g.name, node: stage.node, taken });
           at = stage.next.kind === 'condition' ? (taken ? stage.next.then : stage.next.else) : null;
           continue;
         }
@@ -148,7 +150,7 @@ export class ReferenceSlotEngine implements ImageExecutor {
         digests[i] = { ...d, program: g.name, digest: l.digestNames[Number(d.digest.slice(1))]! };
       }
       const out = deparse(state, payload);
-      trace?.push({ kind: 'deparse', program: g.name, emitted: out.emitted, length: out.bytes.length });
+      trace?.push({ kind: 'deparse', program: g.name, emitted: out.emitted.map(name), length: out.bytes.length });
       return { bytes: out.bytes, standard: state.standard };
     };
   }
@@ -181,6 +183,7 @@ export class ReferenceSlotEngine implements ImageExecutor {
     }
     const names = m.paramNames[index]!;
     const genericCall: ActionCall = { kind: 'actionCall', action: action.name, args: Object.fromEntries(names.map((name, j) => [`p${j}`, call.args[name] ?? '0x0'])) };
+    const before = trace ? snapshot({ state }) : undefined;
     runAction(action, genericCall, {
       state,
       device: l.segments,
@@ -197,12 +200,13 @@ export class ReferenceSlotEngine implements ImageExecutor {
       kind: 'stage',
       program: p.generic.name,
       stage: m.stage,
-      keys: m.columns.map((c, i) => ({ field: c.ref, value: toHex(keys[i]!) })),
+      keys: table.stage.keys.map((k, i) => ({ field: k.field, value: toHex(keys[i]!) })),
       hit: entry !== undefined,
       ...(entry ? { entry: [...table.entries.values()].indexOf(entry) } : {}),
       action: call.action,
       args: call.args,
-      changes: [],
+      // what the action changed, under the tenant's names
+      changes: before ? diff(before, snapshot({ state })).map((c) => ({ ...c, field: tenantField(p.generic.names, c.field) })) : [],
     });
     const next = stage.next;
     if (next.kind === 'always') return next.to;
@@ -232,4 +236,13 @@ function splitLookup(table: TableState, columns: readonly GenericColumn[], keys:
   let best: StoredEntry | undefined;
   for (const e of candidates) if (!best || better(e, best)) best = e;
   return best;
+}
+
+/** `h1.f8` → `ipv4.protocol`, `h1.$valid` → `ipv4.$valid`; standard metadata keeps its name. */
+function tenantField(names: ReadonlyMap<string, string>, field: string): string {
+  const direct = names.get(field);
+  if (direct) return direct;
+  const dot = field.lastIndexOf('.');
+  const head = names.get(field.slice(0, dot));
+  return head ? `${head}${field.slice(dot)}` : field;
 }

@@ -53,7 +53,7 @@ export function runControl(ctx: ActionContext, trace: TraceEvent[] | undefined):
 }
 
 /** Every field's value as text, for the trace's "what changed" (only built when tracing). */
-function snapshot(ctx: ActionContext): Map<string, string> {
+export function snapshot(ctx: Pick<ActionContext, 'state'>): Map<string, string> {
   const { state } = ctx;
   const out = new Map<string, string>();
   const headers = [...state.headers].map(([n, h]) => [n, h] as const);
@@ -67,7 +67,7 @@ function snapshot(ctx: ActionContext): Map<string, string> {
   return out;
 }
 
-function diff(a: Map<string, string>, b: Map<string, string>): { field: string; from: string; to: string }[] {
+export function diff(a: Map<string, string>, b: Map<string, string>): { field: string; from: string; to: string }[] {
   const out: { field: string; from: string; to: string }[] = [];
   for (const [k, v] of b) if (a.get(k) !== v) out.push({ field: k, from: a.get(k) ?? '', to: v });
   return out;
