@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main job, on a fresh clone: install everything, build, compile
-# every example NF to IR, then run shipped captures through the router and
-# through tenant A's policy (L2 switch >> firewall) on the reference target.
+# every example NF to IR, run a shipped capture through the router on the
+# reference target, then run two tenants' policies on one data plane
+# hypervisor (tenant A: L2 switch >> firewall; tenant B: NAT >> router) and
+# print the hypervisor's resource report next to the HyperV paper's figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,8 +18,10 @@ echo; echo '== router: a shipped capture, first 2 packets traced =='
 mpvisor run examples/nfs/router.ts --pcap examples/captures/router.pcap \
   --entries examples/captures/router.entries.json --out .mpvisor/out/router --drops --trace 2
 
-echo; echo '== tenant A: L2 switch >> firewall =='
-mpvisor run examples/nfs/policies.ts --nf tenant-a --pcap examples/captures/tenant-a.pcap \
-  --entries examples/captures/tenant-a.entries.yaml --out .mpvisor/out/tenant-a --drops
+echo; echo '== two tenants on one data plane: A (L2 switch >> firewall, ports 1-4), B (NAT >> router, VLAN 100 on ports 5-7) =='
+mpvisor hv examples/hypervisor/two-tenants.yaml --out .mpvisor/out/two-tenants --drops
+
+echo; echo '== the hypervisor resource report: HyperV Tables I-III, ours next to the paper'"'"'s =='
+mpvisor report
 
 echo; echo 'Output captures are in .mpvisor/out/ (open them with Wireshark or tshark -r).'

@@ -690,9 +690,41 @@ function fwStrict(): CaptureSpec {
 
 // ---------------------------------------------------------------- tenant A: L2 switch, then firewall
 
+/** Tenant A's hosts: A–D known on ports 1–4, E unknown, Q quarantined by the firewall. */
+const TENANT_A_HOSTS = { A: 1, B: 2, C: 3, D: 4, E: 5, Q: 0x66 } as const;
+
+/** Tenant A's entries (after the file's header comment): the same on its own and on the two-tenant data plane. */
+function tenantAEntries(): string {
+  const hosts = TENANT_A_HOSTS;
+  const known = ['A', 'B', 'C', 'D'] as const;
+  const any = '_';
+  const q = (m: string): string => `'${m}'`;
+  return `multicastGroups:
+  - { id: 1, ports: [1, 2, 3, 4] }
+programs:
+  l2-switch:
+    tables:
+      smac:
+${known.map((h) => `        - { key: { ethernet.srcAddr: ${q(mac(hosts[h]))} }, action: known }`).join('\n')}
+      dmac:
+${known.map((h) => `        - { key: { ethernet.dstAddr: ${q(mac(hosts[h]))} }, action: forward, args: { port: ${hosts[h]} } }`).join('\n')}
+  firewall:
+    tables:
+      acl:
+        # no telnet
+        - key: { ipv4.srcAddr: ${any}, ipv4.dstAddr: ${any}, ipv4.protocol: 6, meta.l4SrcPort: ${any}, meta.l4DstPort: 23 }
+          action: deny
+          priority: 20
+        # a quarantined host
+        - key: { ipv4.srcAddr: 10.0.0.102, ipv4.dstAddr: ${any}, ipv4.protocol: ${any}, meta.l4SrcPort: ${any}, meta.l4DstPort: ${any} }
+          action: deny
+          priority: 10
+`;
+}
+
 function tenantA(): CaptureSpec {
   const rng = new Rng(0xa1);
-  const hosts = { A: 1, B: 2, C: 3, D: 4, E: 5, Q: 0x66 } as const;
+  const hosts = TENANT_A_HOSTS;
   type H = keyof typeof hosts;
   const ends = (f: H, t: H | 'bcast'): FlowEnds => ({
     srcMac: mac(hosts[f]),
@@ -714,33 +746,10 @@ function tenantA(): CaptureSpec {
       udpFrame(ends('C', 'bcast'), { id: id + 6 }, { sport: 50050, dport: 50050 }, rng.text(20)), // IPv4 broadcast: flooded
     );
   }
-  const known: H[] = ['A', 'B', 'C', 'D'];
-  const any = '_';
-  const q = (m: string): string => `'${m}'`;
   const entries = `# Tenant A (examples/nfs/policies.ts): the L2 switch, then the firewall.
 # Both programs have their own section under "programs"; the multicast
 # group used for flooding belongs to the device.
-multicastGroups:
-  - { id: 1, ports: [1, 2, 3, 4] }
-programs:
-  l2-switch:
-    tables:
-      smac:
-${known.map((h) => `        - { key: { ethernet.srcAddr: ${q(mac(hosts[h]))} }, action: known }`).join('\n')}
-      dmac:
-${known.map((h) => `        - { key: { ethernet.dstAddr: ${q(mac(hosts[h]))} }, action: forward, args: { port: ${hosts[h]} } }`).join('\n')}
-  firewall:
-    tables:
-      acl:
-        # no telnet
-        - key: { ipv4.srcAddr: ${any}, ipv4.dstAddr: ${any}, ipv4.protocol: 6, meta.l4SrcPort: ${any}, meta.l4DstPort: 23 }
-          action: deny
-          priority: 20
-        # a quarantined host
-        - key: { ipv4.srcAddr: 10.0.0.102, ipv4.dstAddr: ${any}, ipv4.protocol: ${any}, meta.l4SrcPort: ${any}, meta.l4DstPort: ${any} }
-          action: deny
-          priority: 10
-`;
+${tenantAEntries()}`;
   return {
     nf: 'tenant-a',
     module: 'examples/nfs/policies.ts',
@@ -754,6 +763,28 @@ ${known.map((h) => `        - { key: { ethernet.dstAddr: ${q(mac(hosts[h]))} }, 
 }
 
 // ---------------------------------------------------------------- tenant B: NAT, then the router for IPv4
+
+/** Tenant B's entries: NAT mappings, a default route out of `defaultPort` and a partner route out of `partnerPort`. */
+function tenantBEntries(defaultPort: number, partnerPort: number): unknown {
+  return {
+    programs: {
+      nat: { tables: { nat_snat: [NAT_HTTP, NAT_DNS, NAT_NOSUM].map(natEntry) } },
+      router: {
+        tables: {
+          ipv4_lpm: [
+            // the default route (0.0.0.0/0): an lpm don't-care, as P4Runtime writes it
+            { key: { 'ipv4.dstAddr': '_' }, action: 'set_nhop', args: { nhop: '203.0.113.254', port: defaultPort } },
+            { key: { 'ipv4.dstAddr': '192.0.2.0/24' }, action: 'set_nhop', args: { nhop: '192.0.2.1', port: partnerPort } },
+          ],
+          forward: [
+            { key: { 'meta.nextHop': '203.0.113.254' }, action: 'set_dmac', args: { dmac: '02:00:00:00:fe:01', smac: '02:00:00:00:0b:02' } },
+            { key: { 'meta.nextHop': '192.0.2.1' }, action: 'set_dmac', args: { dmac: '02:00:00:00:c0:02', smac: '02:00:00:00:0b:03' } },
+          ],
+        },
+      },
+    },
+  };
+}
 
 function tenantB(): CaptureSpec {
   const rng = new Rng(0xb2);
@@ -774,24 +805,7 @@ function tenantB(): CaptureSpec {
   ];
   const frames: Uint8Array[] = [];
   for (let i = 0; frames.length < flows.flat().length; i++) for (const f of flows) if (f[i]) frames.push(f[i]!);
-  const entries = {
-    programs: {
-      nat: { tables: { nat_snat: [NAT_HTTP, NAT_DNS, NAT_NOSUM].map(natEntry) } },
-      router: {
-        tables: {
-          ipv4_lpm: [
-            // the default route (0.0.0.0/0): an lpm don't-care, as P4Runtime writes it
-            { key: { 'ipv4.dstAddr': '_' }, action: 'set_nhop', args: { nhop: '203.0.113.254', port: 2 } },
-            { key: { 'ipv4.dstAddr': '192.0.2.0/24' }, action: 'set_nhop', args: { nhop: '192.0.2.1', port: 3 } },
-          ],
-          forward: [
-            { key: { 'meta.nextHop': '203.0.113.254' }, action: 'set_dmac', args: { dmac: '02:00:00:00:fe:01', smac: '02:00:00:00:0b:02' } },
-            { key: { 'meta.nextHop': '192.0.2.1' }, action: 'set_dmac', args: { dmac: '02:00:00:00:c0:02', smac: '02:00:00:00:0b:03' } },
-          ],
-        },
-      },
-    },
-  };
+  const entries = tenantBEntries(2, 3);
   return {
     nf: 'tenant-b',
     module: 'examples/nfs/policies.ts',
@@ -802,6 +816,81 @@ function tenantB(): CaptureSpec {
     entries: json(entries),
     packets: evenly(frames),
   };
+}
+
+// ---------------------------------------------------------------- two tenants on one data plane
+
+/**
+ * A capture for one tenant of a data plane configuration in
+ * examples/hypervisor/, run with `mpvisor hv` (not `mpvisor run`): its
+ * packets enter on the tenant's own ports, with the tenant's port numbers
+ * in its entries.
+ */
+export interface DataPlaneCaptureSpec {
+  /** File base name: `two-tenants.tenant-a` → `two-tenants.tenant-a.pcap`, `.entries.yaml`. */
+  readonly base: string;
+  /** The configuration that runs it, relative to the repository root. */
+  readonly config: string;
+  /** The NF or policy the tenant runs. */
+  readonly nf: string;
+  readonly shows: string;
+  readonly entriesFormat: 'json' | 'yaml';
+  readonly entries: string;
+  readonly packets: readonly TimedPacket[];
+}
+
+/** Ports and classification of examples/hypervisor/two-tenants.yaml; the hypervisor CLI test reads them too. */
+export const TWO_TENANTS = {
+  tenantA: { ports: [1, 2, 3, 4], inPort: 1 },
+  tenantB: { ports: [5, 6, 7], inPort: 5, vlan: 100, defaultPort: 6, partnerPort: 7 },
+  /** Tenant B's packets arrive half a millisecond after tenant A's, so the two interleave. */
+  offsetMicros: 500n,
+} as const;
+
+/** An 802.1Q tag (priority 0) with this VLAN id inserted after the MAC addresses. */
+export function vlanTagged(frame: Uint8Array, vid: number): Uint8Array {
+  const out = new Uint8Array(frame.length + 4);
+  out.set(frame.subarray(0, 12));
+  out.set([0x81, 0x00, (vid >> 8) & 0x0f, vid & 0xff], 12);
+  out.set(frame.subarray(12), 16);
+  return out;
+}
+
+function twoTenantsA(): DataPlaneCaptureSpec {
+  return {
+    base: 'two-tenants.tenant-a',
+    config: 'examples/hypervisor/two-tenants.yaml',
+    nf: 'tenant-a',
+    shows: 'tenant A of the two-tenant data plane (ports 1–4, classified by ingress port): the `tenant-a.pcap` packets and entries, interleaved with tenant B’s packets',
+    entriesFormat: 'yaml',
+    entries: `# Tenant A of examples/hypervisor/two-tenants.yaml: the L2 switch, then the
+# firewall, on ports 1-4 of a data plane it shares with tenant B (ports 5-7).
+# Multicast group 1 is tenant A's; it may only replicate to tenant A's ports.
+${tenantAEntries()}`,
+    packets: tenantA().packets,
+  };
+}
+
+function twoTenantsB(): DataPlaneCaptureSpec {
+  const { vlan, inPort } = TWO_TENANTS.tenantB;
+  const frames = tenantB().packets.map((p) => vlanTagged(p.data, vlan));
+  // two packets no classifier rule claims: one without a tag, one tagged for another VLAN
+  frames.splice(4, 0, tenantB().packets[0]!.data);
+  frames.splice(12, 0, vlanTagged(tenantB().packets[1]!.data, 200));
+  return {
+    base: 'two-tenants.tenant-b',
+    config: 'examples/hypervisor/two-tenants.yaml',
+    nf: 'tenant-b',
+    shows: `tenant B of the two-tenant data plane: the \`tenant-b.pcap\` packets tagged VLAN ${vlan} on port ${inPort}, classified by the tag and routed to ports ${TWO_TENANTS.tenantB.defaultPort} and ${TWO_TENANTS.tenantB.partnerPort} (tagged again on the way out); ARP and IPv6 go to port 0, outside the vPDP, and are contained; an untagged frame and one for VLAN 200 stay unclassified`,
+    entriesFormat: 'json',
+    entries: json(tenantBEntries(TWO_TENANTS.tenantB.defaultPort, TWO_TENANTS.tenantB.partnerPort)),
+    packets: frames.map((data, i) => ({ micros: T0_MICROS + TWO_TENANTS.offsetMicros + BigInt(i) * DEFAULT_GAP_MICROS, data })),
+  };
+}
+
+/** Every capture of a data plane configuration, in README order. */
+export function dataPlaneCaptureSpecs(): DataPlaneCaptureSpec[] {
+  return [twoTenantsA(), twoTenantsB()];
 }
 
 // ---------------------------------------------------------------- output
@@ -818,6 +907,27 @@ export interface GeneratedCapture {
   readonly bytes: number;
 }
 
+export interface GeneratedDataPlaneCapture {
+  readonly spec: DataPlaneCaptureSpec;
+  readonly capture: string;
+  readonly entries: string;
+  readonly bytes: number;
+}
+
+/** Write one capture (microsecond pcap) and its entries file; returns the capture's size. */
+async function writeCapture(capture: string, packets: readonly TimedPacket[], entries: string, entriesText: string): Promise<number> {
+  const writer = await PcapWriter.create(capture, { precision: 'micro' });
+  try {
+    for (const p of packets) await writer.write({ data: p.data, timestampMicros: p.micros });
+    await writer.close();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  await writeFile(entries, entriesText);
+  return writer.bytes;
+}
+
 /** The command that runs a capture, as the README shows it. */
 export function runCommand(spec: CaptureSpec, dir = 'examples/captures'): string {
   const base = captureBaseName(spec.nf);
@@ -830,7 +940,12 @@ export function runCommand(spec: CaptureSpec, dir = 'examples/captures'): string
   ].join(' ');
 }
 
-function readme(made: readonly GeneratedCapture[]): string {
+function readme(made: readonly GeneratedCapture[], dataPlane: readonly GeneratedDataPlaneCapture[]): string {
+  const dpRows = dataPlane.map(
+    ({ spec, bytes }) =>
+      `| [\`${spec.base}.pcap\`](${spec.base}.pcap) | \`${spec.nf}\` in [\`${spec.config.replace(/^examples\//, '')}\`](../${spec.config.replace(/^examples\//, '')}) | ${spec.packets.length} | ${(bytes / 1024).toFixed(1)} KiB | [\`${spec.base}.entries.${spec.entriesFormat}\`](${spec.base}.entries.${spec.entriesFormat}) | ${spec.shows} |`,
+  );
+  const configs = [...new Set(dataPlane.map((d) => d.spec.config))];
   const rows = made.map(
     ({ spec, bytes }) =>
       `| [\`${captureFileName(spec.nf)}\`](${captureFileName(spec.nf)}) | \`${spec.nf}\` (${spec.kind}) | ${spec.packets.length} | ${(bytes / 1024).toFixed(1)} KiB | [\`${entriesFileName(spec)}\`](${entriesFileName(spec)}) | ${spec.shows} |`,
@@ -861,28 +976,49 @@ ${made.map(({ spec }) => `npm run mpvisor -- ${runCommand(spec).replace(/^mpviso
 
 The end-to-end tests (\`examples/test/e2e-*.test.ts\`) run each of these and
 check the output bytes against packets built independently in the test.
+
+## Data plane configurations
+
+These captures belong to a tenant of a data plane configuration in
+[\`examples/hypervisor/\`](../hypervisor/): several tenants' policies on one
+hypervisor, each with its own ports (see \`mpvisor hv\` in
+[\`docs/cli.md\`](../../docs/cli.md)). Their packets enter on the tenant's
+ports and their entries use the tenant's port numbers.
+
+| Capture | Tenant | Packets | Size | Entries | What it shows |
+| --- | --- | ---: | ---: | --- | --- |
+${dpRows.join('\n')}
+
+\`\`\`sh
+${configs.map((c) => `npm run mpvisor -- hv ${c} --out out/${c.replace(/^.*\//, '').replace(/\.ya?ml$/, '')} --drops`).join('\n')}
+\`\`\`
+
+\`packages/cli/test/hypervisor-cli.test.ts\` checks each tenant's output
+against its policy run on its own on the reference target.
 `;
 }
 
-/** Write every capture, entries file and the README into `dir`; returns what was written. */
-export async function generateCaptures(dir: string): Promise<GeneratedCapture[]> {
+/**
+ * Write every capture, entries file and the README into `dir`; returns the
+ * example NFs' captures (one per NF and policy). The data plane
+ * configurations' captures are written too; `onDataPlane` hears of them.
+ */
+export async function generateCaptures(dir: string, onDataPlane?: (made: readonly GeneratedDataPlaneCapture[]) => void): Promise<GeneratedCapture[]> {
   await mkdir(dir, { recursive: true });
   const made: GeneratedCapture[] = [];
   for (const spec of captureSpecs()) {
     const capture = join(dir, captureFileName(spec.nf));
-    const writer = await PcapWriter.create(capture, { precision: 'micro' });
-    try {
-      for (const p of spec.packets) await writer.write({ data: p.data, timestampMicros: p.micros });
-      await writer.close();
-    } catch (e) {
-      await writer.abort();
-      throw e;
-    }
     const entries = join(dir, entriesFileName(spec));
-    await writeFile(entries, spec.entries);
-    made.push({ spec, capture, entries, bytes: writer.bytes });
+    made.push({ spec, capture, entries, bytes: await writeCapture(capture, spec.packets, entries, spec.entries) });
   }
-  await writeFile(join(dir, 'README.md'), readme(made));
+  const dataPlane: GeneratedDataPlaneCapture[] = [];
+  for (const spec of dataPlaneCaptureSpecs()) {
+    const capture = join(dir, `${spec.base}.pcap`);
+    const entries = join(dir, `${spec.base}.entries.${spec.entriesFormat}`);
+    dataPlane.push({ spec, capture, entries, bytes: await writeCapture(capture, spec.packets, entries, spec.entries) });
+  }
+  await writeFile(join(dir, 'README.md'), readme(made, dataPlane));
+  onDataPlane?.(dataPlane);
   return made;
 }
 
@@ -891,6 +1027,7 @@ export const SHIPPED_DIR = fileURLToPath(new URL('../examples/captures/', import
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = process.argv[2] ?? SHIPPED_DIR;
-  const made = await generateCaptures(dir);
-  for (const m of made) console.log(`${m.capture}: ${m.spec.packets.length} packets, ${m.bytes} bytes; ${m.entries}`);
+  let dataPlane: readonly GeneratedDataPlaneCapture[] = [];
+  const made = await generateCaptures(dir, (d) => (dataPlane = d));
+  for (const m of [...made, ...dataPlane]) console.log(`${m.capture}: ${m.spec.packets.length} packets, ${m.bytes} bytes; ${m.entries}`);
 }

@@ -2,10 +2,12 @@
 import { parseArgs } from 'node:util';
 import { build } from './commands/build.js';
 import { check } from './commands/check.js';
+import { hv } from './commands/hv.js';
+import { report } from './commands/report.js';
 import { run } from './commands/run.js';
 import type { CommandResult } from './commands/command.js';
 
-export const USAGE = `mpvisor — build, check and run network functions
+export const USAGE = `mpvisor — build, check and run network functions, alone or on the data plane hypervisor
 
 Usage:
   mpvisor build [paths…] [--out DIR] [--json]
@@ -19,9 +21,29 @@ Usage:
       Run a capture through an NF or policy on the reference target: one
       output capture per egress port in DIR (and dropped.pcap with --drops),
       a summary, and with --trace the first N packets stage by stage.
+  mpvisor hv <config> [--out DIR] [--slots N] [--drops] [--trace N]
+             [--format pcap|pcapng]
+      One data plane: every vPDP of a configuration file (YAML or JSON) on
+      one hypervisor with its NF and entries; their captures merged by time
+      and run through it; one output capture per egress port in DIR; a
+      summary per tenant (traffic, drops, containment, slot passes, generic
+      vs native tables, stages, digests) and the unclassified packets.
+  mpvisor report [config] [--slots N] [--primitives K]
+      HyperV's Tables I-III for our image next to the paper's figures: the
+      tables and metadata bits the image declares, and the tables a packet
+      uses, measured per vPDP on its own capture (default config:
+      examples/hypervisor/seed-nfs.yaml), plus what each program takes.
   mpvisor help | --help
   mpvisor --version
 `;
+
+/** A whole-number flag, at least `min`. */
+function int(name: string, v: string | undefined, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new Error(`--${name} needs a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${v}"`);
+  return n;
+}
 
 export async function runCli(argv: readonly string[], version: string): Promise<CommandResult> {
   const [command, ...rest] = argv;
@@ -63,12 +85,6 @@ export async function runCli(argv: readonly string[], version: string): Promise<
           },
         });
         if (values.pcap === undefined) return { code: 2, stdout: '', stderr: 'mpvisor run: --pcap is required' };
-        const int = (name: string, v: string | undefined): number | undefined => {
-          if (v === undefined) return undefined;
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a whole number, got "${v}"`);
-          return n;
-        };
         if (values.format !== undefined && values.format !== 'pcap' && values.format !== 'pcapng') throw new Error(`--format is pcap or pcapng, got "${values.format}"`);
         const trace = int('trace', values.trace);
         const inPort = int('in-port', values['in-port']);
@@ -82,6 +98,45 @@ export async function runCli(argv: readonly string[], version: string): Promise<
           ...(values.format !== undefined ? { format: values.format } : {}),
           ...(inPort !== undefined ? { inPort } : {}),
           ...(values.progress !== undefined ? { progress: values.progress } : {}),
+        });
+      }
+      case 'hv': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          allowPositionals: true,
+          options: {
+            out: { type: 'string', short: 'o' },
+            slots: { type: 'string' },
+            drops: { type: 'boolean' },
+            trace: { type: 'string' },
+            format: { type: 'string' },
+          },
+        });
+        if (positionals.length > 1) throw new Error(`one configuration file, got ${positionals.length}: ${positionals.join(' ')}`);
+        const format = values.format;
+        if (format !== undefined && format !== 'pcap' && format !== 'pcapng') throw new Error(`--format is pcap or pcapng, got "${format}"`);
+        const slots = int('slots', values.slots, 1);
+        const trace = int('trace', values.trace);
+        return await hv(positionals[0], {
+          ...(values.out !== undefined ? { out: values.out } : {}),
+          ...(slots !== undefined ? { slots } : {}),
+          ...(values.drops !== undefined ? { drops: values.drops } : {}),
+          ...(trace !== undefined ? { trace } : {}),
+          ...(format !== undefined ? { format } : {}),
+        });
+      }
+      case 'report': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          allowPositionals: true,
+          options: { slots: { type: 'string' }, primitives: { type: 'string' } },
+        });
+        if (positionals.length > 1) throw new Error(`one configuration file, got ${positionals.length}: ${positionals.join(' ')}`);
+        const slots = int('slots', values.slots, 1);
+        const primitives = int('primitives', values.primitives, 1);
+        return await report(positionals[0], {
+          ...(slots !== undefined ? { slots } : {}),
+          ...(primitives !== undefined ? { primitives } : {}),
         });
       }
       case 'check': {

@@ -19,7 +19,7 @@ export function bump<K>(m: Map<K, number>, k: K, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 export function formatSummary(nf: string, stats: RunStats, resources: ResourceReport, state: readonly Entity[], seconds: number): string {
   const lines: string[] = [];
@@ -44,7 +44,7 @@ export function formatSummary(nf: string, stats: RunStats, resources: ResourceRe
 }
 
 /** Non-zero registers and counters, the busiest first, a few per object. */
-function stateHighlights(state: readonly Entity[]): string[] {
+export function stateHighlights(state: readonly Entity[]): string[] {
   const groups = new Map<string, { index: number; value: bigint; text: string }[]>();
   for (const e of state) {
     if (e.kind === 'register' && e.value !== '0x0') {

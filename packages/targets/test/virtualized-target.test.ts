@@ -28,7 +28,7 @@ describe.each([1, 3])('VirtualizedTarget with %i slots', (slots) => {
   it.each(NFS)('%s: same results, digests and resources as the reference', async (nf, source) => {
     const pipeline = loadPipeline(source);
     const text = readFileSync(entriesPath(nf), 'utf8');
-    const packets = (await readCaptureAll(capturePath(nf))).map((p) => ({ port: p.port ?? 0, data: p.data, timestamp: p.timestamp }));
+    const packets = (await readCaptureAll(capturePath(nf))).map((p) => ({ port: 1, data: p.data, timestamp: p.timestampMicros }));
     const run = (t: Target) => {
       t.load(pipeline);
       installEntries(t, pipeline, text, entriesPath(nf));
@@ -49,7 +49,7 @@ describe.each([1, 3])('VirtualizedTarget with %i slots', (slots) => {
       t.load(pipeline);
       installEntries(t, pipeline, text, entriesPath(nf));
       const packets = (await readCaptureAll(capturePath(nf))).slice(0, 40);
-      return packets.map((p) => t.process({ port: p.port ?? 0, data: p.data, timestamp: p.timestamp }, { trace: true }).trace);
+      return packets.map((p) => t.process({ port: 1, data: p.data, timestamp: p.timestampMicros }, { trace: true }).trace);
     };
     return Promise.all([traces(new VirtualizedTarget({ image: { slots } })), traces(new ReferenceTarget())]).then(([virtual, native]) => {
       expect(virtual.flat().length).toBeGreaterThan(40);
