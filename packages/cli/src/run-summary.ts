@@ -1,5 +1,5 @@
 /** What `mpvisor run` prints at the end: traffic in and out, drops by reason, per-stage hits, state worth a look. */
-import type { Entity, ResourceReport } from '@mpvisor/runtime';
+import type { Entity, PortCaptureWriter, ProcessResult, ResourceReport } from '@mpvisor/runtime';
 
 export interface RunStats {
   packetsIn: number;
@@ -17,6 +17,26 @@ export function newStats(): RunStats {
 
 export function bump<K>(m: Map<K, number>, k: K, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
+}
+
+/** Count one result's outputs by port and its drop, and write them (the drop as the input packet) to the capture writer. */
+export async function recordResult(
+  stats: { readonly outByPort: Map<number, { packets: number; bytes: number }>; readonly dropped: Map<string, number> },
+  result: Pick<ProcessResult, 'outputs' | 'dropped'>,
+  input: { readonly data: Uint8Array; readonly timestampNanos: bigint },
+  writer: PortCaptureWriter | undefined,
+): Promise<void> {
+  for (const o of result.outputs) {
+    const s = stats.outByPort.get(o.port) ?? { packets: 0, bytes: 0 };
+    s.packets++;
+    s.bytes += o.data.length;
+    stats.outByPort.set(o.port, s);
+    await writer?.write(o.port, { data: o.data, timestampNanos: input.timestampNanos });
+  }
+  if (result.dropped) {
+    bump(stats.dropped, result.dropped);
+    await writer?.writeDropped({ data: input.data, timestampNanos: input.timestampNanos });
+  }
 }
 
 export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;

@@ -38,6 +38,7 @@ export { checkEntry, checkActionCall, checkKeyMatch, needsPriority } from './val
 export { Scope, fixedWidth, type ResolvedField, type ResolvedHeader } from './validate/scope.js';
 export { typeOf, showType, type ExprType } from './validate/expr-type.js';
 export { findCycle, reachable, topologicalOrder, successors } from './validate/control-graph.js';
+export { mapExpr, mapPrimitiveExprs } from './ir/transform.js';
 
 // values
 export { parseValue, valueOf, toHex, fromHex, fits, ones, prefixMask, type ValueInput } from './values/value.js';

@@ -11,7 +11,7 @@ import { imageReport, PortCaptureWriter, sharedResources, type CaptureFormat, ty
 import { formatTrace } from '../trace-format.js';
 import { ConfigError, loadVpdp, MergedCaptures, newHypervisor, nfDescription, readConfig, setUpVpdps, UsageError, type LoadedVpdp } from '../data-plane.js';
 import { formatImageLine, formatTenant, newTenantStats, type TenantStats } from '../hv-summary.js';
-import { bump, plural } from '../run-summary.js';
+import { bump, plural, recordResult } from '../run-summary.js';
 import { describe } from './build.js';
 import type { CommandResult } from './command.js';
 
@@ -82,17 +82,7 @@ export async function hv(configFile: string | undefined, options: HvOptions): Pr
         const text = formatTrace(packets, port, packet.data.length, r.trace).replace(/^(packet \d+ \([^)]*\))/, `$1 -> vPDP ${r.vpdp} "${name}", ${plural(r.slots.slotPasses, 'slot pass', 'slot passes')}, ${r.slots.tablesUsed} generic tables`);
         traces.push(text);
       }
-      for (const o of r.outputs) {
-        const out = s.outByPort.get(o.port) ?? { packets: 0, bytes: 0 };
-        out.packets++;
-        out.bytes += o.data.length;
-        s.outByPort.set(o.port, out);
-        await writer?.write(o.port, { data: o.data, timestampNanos: packet.timestampNanos });
-      }
-      if (r.dropped) {
-        bump(s.dropped, r.dropped);
-        await writer?.writeDropped({ data: packet.data, timestampNanos: packet.timestampNanos });
-      }
+      await recordResult(s, r, packet, writer);
       // digests are counted, not kept
       for (const d of plane.tenant(r.vpdp).drainDigests()) bump(s.digests, d.digest);
     }

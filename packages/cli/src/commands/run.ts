@@ -11,7 +11,7 @@ import { installEntries, loadPipeline, PortCaptureWriter, readCapture, type Capt
 import { ReferenceTarget } from '@mpvisor/targets';
 import { loadNfs, type FoundNf } from '../load-module.js';
 import { formatTrace } from '../trace-format.js';
-import { bump, formatSummary, newStats } from '../run-summary.js';
+import { bump, formatSummary, newStats, recordResult } from '../run-summary.js';
 import { describe } from './build.js';
 import type { CommandResult } from './command.js';
 
@@ -60,17 +60,7 @@ export async function run(module: string | undefined, options: RunOptions): Prom
       stats.passes += result.passes;
       if (traced && result.trace) traces.push(formatTrace(stats.packetsIn, port, pkt.data.length, result.trace));
       for (const t of result.trace ?? []) if (t.kind === 'parser' && t.error !== 'NoError') bump(stats.parserErrors, t.error);
-      for (const o of result.outputs) {
-        const s = stats.outByPort.get(o.port) ?? { packets: 0, bytes: 0 };
-        s.packets++;
-        s.bytes += o.data.length;
-        stats.outByPort.set(o.port, s);
-        await writer?.write(o.port, { data: o.data, timestampNanos: pkt.timestampNanos });
-      }
-      if (result.dropped) {
-        bump(stats.dropped, result.dropped);
-        await writer?.writeDropped({ data: pkt.data, timestampNanos: pkt.timestampNanos });
-      }
+      await recordResult(stats, result, pkt, writer);
       // digests are counted, not kept: a long capture must not grow memory
       for (const d of target.drainDigests()) bump(stats.digests, d.digest);
       progress(stats.packetsIn);

@@ -10,7 +10,7 @@
  * the program's registers, counters, meters and digests to its vPDP's
  * segments when it installs it.
  */
-import type { Action, Control, ControlNode, Expr, MatchKind, Next, ParserOp, Primitive, Program, Stage, Transition } from '@mpvisor/mpapi';
+import { mapExpr, mapPrimitiveExprs, type Action, type Control, type ControlNode, type Expr, type MatchKind, type Next, type ParserOp, type Primitive, type Program, type Stage, type Transition } from '@mpvisor/mpapi';
 import { FlatLayout } from './flat-layout.js';
 import { sequenceProgram, type NextId, type SequencedNext } from './sequence.js';
 
@@ -87,75 +87,54 @@ export class Rewriter {
   }
 
   expr(e: Expr, params?: ReadonlyMap<string, number>): Expr {
-    const r = (x: Expr): Expr => this.expr(x, params);
-    switch (e.kind) {
-      case 'field':
-        return { kind: 'field', ref: this.layout.fieldRef(e.ref) };
-      case 'param':
-        return { kind: 'param', name: `p${params?.get(e.name) ?? 0}` };
-      case 'isValid':
-        return { kind: 'isValid', header: this.layout.headerRef(e.header) };
-      case 'unary':
-        return { ...e, arg: r(e.arg) };
-      case 'binary':
-        return { ...e, left: r(e.left), right: r(e.right) };
-      case 'slice':
-      case 'cast':
-        return { ...e, arg: r(e.arg) };
-      case 'mux':
-        return { ...e, cond: r(e.cond), then: r(e.then), else: r(e.else) };
-      default:
-        return e;
-    }
+    return mapExpr(e, (x) => {
+      switch (x.kind) {
+        case 'field':
+          return { kind: 'field', ref: this.layout.fieldRef(x.ref) };
+        case 'param':
+          return { kind: 'param', name: `p${params?.get(x.name) ?? 0}` };
+        case 'isValid':
+          return { kind: 'isValid', header: this.layout.headerRef(x.header) };
+        default:
+          return undefined;
+      }
+    });
   }
 
+  /** A primitive's expressions, then the names it holds itself: target fields, headers, state objects. */
   primitive(p: Primitive, params: ReadonlyMap<string, number>): Primitive {
-    const x = (e: Expr): Expr => this.expr(e, params);
+    const q = mapPrimitiveExprs(p, (e) => this.expr(e, params));
     const f = (ref: string): string => this.layout.fieldRef(ref);
     const h = (ref: string): string => this.layout.headerRef(ref);
-    switch (p.kind) {
+    switch (q.kind) {
       case 'assign':
-        return { ...p, target: f(p.target), value: x(p.value) };
       case 'maskedAssign':
-        return { ...p, target: f(p.target), value: x(p.value) };
+      case 'directMeterRead':
+      case 'hash':
+      case 'checksumUpdate':
+      case 'checksumIncremental':
+        return { ...q, target: f(q.target) };
+      case 'checksumVerify':
+        return { ...q, checksum: f(q.checksum) };
       case 'setValid':
       case 'setInvalid':
-        return { ...p, header: h(p.header) };
-      case 'copyHeader':
-        return { ...p, dst: h(p.dst), src: h(p.src) };
       case 'pushFront':
       case 'popFront':
-        return { ...p, header: h(p.header) };
-      case 'drop':
-      case 'resubmit':
-      case 'recirculate':
-        return p;
-      case 'setEgress':
-        return { ...p, port: x(p.port) };
-      case 'multicast':
-        return { ...p, group: x(p.group) };
-      case 'clone':
-        return { ...p, session: x(p.session) };
+        return { ...q, header: h(q.header) };
+      case 'copyHeader':
+        return { ...q, dst: h(q.dst), src: h(q.src) };
       case 'digest':
-        return { ...p, digest: `d${this.digests.get(p.digest)}`, values: p.values.map(x) };
+        return { ...q, digest: `d${this.digests.get(q.digest)}` };
       case 'registerRead':
-        return { ...p, register: `r${this.registers.get(p.register)}`, index: x(p.index), target: f(p.target) };
+        return { ...q, register: `r${this.registers.get(q.register)}`, target: f(q.target) };
       case 'registerWrite':
-        return { ...p, register: `r${this.registers.get(p.register)}`, index: x(p.index), value: x(p.value) };
+        return { ...q, register: `r${this.registers.get(q.register)}` };
       case 'count':
-        return { ...p, counter: `c${this.counters.get(p.counter)}`, index: x(p.index) };
+        return { ...q, counter: `c${this.counters.get(q.counter)}` };
       case 'meterExecute':
-        return { ...p, meter: `m${this.meters.get(p.meter)}`, index: x(p.index), target: f(p.target) };
-      case 'directMeterRead':
-        return { ...p, target: f(p.target) };
-      case 'hash':
-        return { ...p, target: f(p.target), inputs: p.inputs.map(x) };
-      case 'checksumVerify':
-        return { ...p, checksum: f(p.checksum), inputs: p.inputs.map(x) };
-      case 'checksumUpdate':
-        return { ...p, target: f(p.target), inputs: p.inputs.map(x) };
-      case 'checksumIncremental':
-        return { ...p, target: f(p.target), removed: p.removed.map(x), added: p.added.map(x) };
+        return { ...q, meter: `m${this.meters.get(q.meter)}`, target: f(q.target) };
+      default:
+        return q;
     }
   }
 
