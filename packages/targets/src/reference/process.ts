@@ -10,6 +10,8 @@ import {
   type DeviceState,
   type DigestMessage,
   type DropReason,
+  type PipelineStep,
+  type ProgramState,
   type PacketIn,
   type PacketOut,
   type ProcessResult,
@@ -20,7 +22,7 @@ import { deparse } from './deparse.js';
 import { truthy } from './evaluate.js';
 import { PacketState, type ProgramLayout } from './packet-state.js';
 import { parse } from './parse.js';
-import type { PassRequests } from './primitives.js';
+import type { ActionContext, PassRequests } from './primitives.js';
 
 /** v1model instance_type values (simple_switch's PKT_INSTANCE_TYPE_*). */
 export const INSTANCE_TYPE = { normal: 0n, ingressClone: 1n, egressClone: 2n, recirculated: 4n, resubmitted: 6n } as const;
@@ -51,31 +53,43 @@ export interface PassHost {
 }
 
 export function processPacket(ctx: ProcessContext, packet: PacketIn, trace: TraceEvent[] | undefined): ProcessResult {
-  const steps = ctx.device.pipeline.steps.map((step) => {
-    const layout = ctx.layouts.get(step.program.name)!;
-    const device = ctx.device.programs.get(step.program.name)!;
-    const run: StepRunner = ({ current, standard, requests, digests, trace }) => {
-      // parser and checksum errors belong to each program; the rest of standard metadata flows along the chain
-      const state = new PacketState(layout, { ...standard, parserError: 0n, checksumError: 0n });
-      const parsed = parse(state, current);
-      trace?.push({ kind: 'parser', program: step.program.name, states: parsed.states, extracted: parsed.extracted, error: parsed.error });
-      if (step.when && !truthy(step.when, { state })) {
-        trace?.push({ kind: 'skip', program: step.program.name });
-        return undefined;
-      }
-      const payload = current.subarray(parsed.offset >> 3);
-      runControl({ state, device, requests, digests, payload, directMeter: undefined, unit: 'bytes' }, trace);
-      const out = deparse(state, payload);
-      trace?.push({ kind: 'deparse', program: step.program.name, emitted: out.emitted, length: out.bytes.length });
-      return { bytes: out.bytes, standard: state.standard };
-    };
-    return { program: step.program.name, run };
-  });
+  const steps = ctx.device.pipeline.steps.map((step) => ({
+    program: step.program.name,
+    run: programStep(step, ctx.layouts.get(step.program.name)!, ctx.device.programs.get(step.program.name)!, runControl),
+  }));
   return runPasses(
     { steps, multicastGroups: ctx.device.multicastGroups, cloneSessions: ctx.device.cloneSessions, digests: ctx.digests, maxPasses: ctx.maxPasses },
     packet,
     trace,
   );
+}
+
+/**
+ * One program of a chain as a step of the pass loop: parse, the policy
+ * step's `when`, the control — the reference walks the graph, the RMT
+ * target runs it stage by stage — and deparse.
+ */
+export function programStep(
+  step: PipelineStep,
+  layout: ProgramLayout,
+  device: ProgramState,
+  control: (ctx: ActionContext, trace: TraceEvent[] | undefined) => void,
+): StepRunner {
+  return ({ current, standard, requests, digests, trace }) => {
+    // parser and checksum errors belong to each program; the rest of standard metadata flows along the chain
+    const state = new PacketState(layout, { ...standard, parserError: 0n, checksumError: 0n });
+    const parsed = parse(state, current);
+    trace?.push({ kind: 'parser', program: step.program.name, states: parsed.states, extracted: parsed.extracted, error: parsed.error });
+    if (step.when && !truthy(step.when, { state })) {
+      trace?.push({ kind: 'skip', program: step.program.name });
+      return undefined;
+    }
+    const payload = current.subarray(parsed.offset >> 3);
+    control({ state, device, requests, digests, payload, directMeter: undefined, unit: 'bytes' }, trace);
+    const out = deparse(state, payload);
+    trace?.push({ kind: 'deparse', program: step.program.name, emitted: out.emitted, length: out.bytes.length });
+    return { bytes: out.bytes, standard: state.standard };
+  };
 }
 
 /**
