@@ -30,13 +30,11 @@ import {
 } from '@mpvisor/runtime';
 import { toHex, type ActionCall } from '@mpvisor/mpapi';
 import { diff, snapshot } from '../reference/control.js';
-import { deparse } from '../reference/deparse.js';
 import { truthy } from '../reference/evaluate.js';
 import { better, matches } from '../reference/lookup.js';
-import { PacketState, ProgramLayout } from '../reference/packet-state.js';
-import { parse } from '../reference/parse.js';
-import { runAction, type PassRequests } from '../reference/primitives.js';
-import { runPasses, type StepRunner } from '../reference/process.js';
+import { ProgramLayout, type PacketState } from '../reference/packet-state.js';
+import { runAction, type ActionContext, type PassRequests } from '../reference/primitives.js';
+import { programStep, runPasses, type StepRunner } from '../reference/process.js';
 
 /** What the image holds for one installed program, resolved once. */
 interface Loaded {
@@ -114,17 +112,8 @@ export class ReferenceSlotEngine implements ImageExecutor {
   private step(p: InstalledProgram, slots: number, primitivesPerSlot: number, cursor: SlotCursor): StepRunner {
     const l = this.load(p);
     const g = p.generic;
-    return ({ current, standard, requests, digests, trace }) => {
-      const state = new PacketState(l.layout, { ...standard, parserError: 0n, checksumError: 0n });
-      const parsed = parse(state, current);
-      const name = (x: string): string => g.names.get(x) ?? x;
-      trace?.push({ kind: 'parser', program: g.name, states: parsed.states.map(name), extracted: parsed.extracted.map(name), error: parsed.error });
-      if (g.when && !truthy(g.when, { state })) {
-        trace?.push({ kind: 'skip', program: g.name });
-        return undefined;
-      }
-      const payload = current.subarray(parsed.offset >> 3);
-      const sent = digests.length;
+    // parse, the step's condition and deparse are the reference's; the control runs through the slots
+    const control = (ctx: ActionContext, trace: TraceEvent[] | undefined): void => {
       const enter = (id: number): void => {
         const slot = slotOf(p.base + id, slots);
         // a stage never branches backwards within one pass: an earlier or the same slot means a resubmission
@@ -137,21 +126,32 @@ export class ReferenceSlotEngine implements ImageExecutor {
         enter(stage.id);
         if (stage.cond) {
           cursor.tables++;
-          const taken = truthy(stage.cond, { state });
+          const taken = truthy(stage.cond, { state: ctx.state });
           trace?.push({ kind: 'branch', program: g.name, node: stage.node, taken });
           at = stage.next.kind === 'condition' ? (taken ? stage.next.then : stage.next.else) : null;
           continue;
         }
-        at = this.applyStage(p, l, stage, state, { requests, digests, payload }, { cursor, enter, primitivesPerSlot }, trace);
+        at = this.applyStage(p, l, stage, ctx.state, ctx, { cursor, enter, primitivesPerSlot }, trace);
       }
-      // digests leave the image under the tenant's names
-      for (let i = sent; i < digests.length; i++) {
-        const d = digests[i]!;
-        digests[i] = { ...d, program: g.name, digest: l.digestNames[Number(d.digest.slice(1))]! };
+    };
+    const run = programStep({ program: g.ir, ...(g.when ? { when: g.when } : {}) }, l.layout, l.segments, control);
+    const name = (x: string): string => g.names.get(x) ?? x;
+    return (input) => {
+      const traced = input.trace?.length ?? 0;
+      const sent = input.digests.length;
+      const out = run(input);
+      // what leaves the image goes under the tenant's names: digests, and the parser's and deparser's trace
+      for (let i = sent; i < input.digests.length; i++) {
+        const d = input.digests[i]!;
+        input.digests[i] = { ...d, digest: l.digestNames[Number(d.digest.slice(1))]! };
       }
-      const out = deparse(state, payload);
-      trace?.push({ kind: 'deparse', program: g.name, emitted: out.emitted.map(name), length: out.bytes.length });
-      return { bytes: out.bytes, standard: state.standard };
+      const trace = input.trace;
+      for (let i = traced; trace && i < trace.length; i++) {
+        const e = trace[i]!;
+        if (e.kind === 'parser') trace[i] = { ...e, states: e.states.map(name), extracted: e.extracted.map(name) };
+        else if (e.kind === 'deparse') trace[i] = { ...e, emitted: e.emitted.map(name) };
+      }
+      return out;
     };
   }
 
