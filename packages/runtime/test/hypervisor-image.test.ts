@@ -21,12 +21,16 @@ describe('the generic image (HyperV Tables I and II)', () => {
   });
 
   it('splits metadata into header, user and control bits', () => {
-    const m = metadataDeclaration({ ...DEFAULT_IMAGE, headerBits: 800, userBits: 256, primitivesPerSlot: 16, paramBits: 128, maxHeaders: 16 });
+    const m = metadataDeclaration({ ...DEFAULT_IMAGE, headerBits: 800, userBits: 256, primitivesPerSlot: 16, paramBits: 128, maxHeaders: 16, matchKeyBits: 160 });
     expect(m.header).toBe(800);
     expect(m.user).toBe(256);
-    // ids 4×16, pass 8, valid bitmap 16, parse state 8, cursor 16, match ids 3×16, action 16, bitmap 16, params 128, flags 3
-    expect(m.control).toBe(64 + 8 + 16 + 8 + 16 + 48 + 16 + 16 + 128 + 3);
+    // ids 4×16, pass 8, valid bitmap 16, parse state 8, cursor 16, match ids 3×16, action 16, bitmap 16, params 128, header and user keys 2×160, flags 3
+    expect(m.control).toBe(64 + 8 + 16 + 8 + 16 + 48 + 16 + 16 + 128 + 320 + 3);
     expect(m.total).toBe(m.header + m.user + m.control);
+  });
+
+  it('every example NF fits the default image', () => {
+    for (const nf of Object.values(programs)) expect(fitsImage(compileProgram(nf.toIR(), 16), DEFAULT_IMAGE)).toBeUndefined();
   });
 
   it('refuses a program that does not fit the image, naming the resource', () => {
@@ -36,6 +40,9 @@ describe('the generic image (HyperV Tables I and II)', () => {
     expect(fitsImage(g, { ...DEFAULT_IMAGE, userBits: 8 })).toMatchObject({ resource: 'user metadata bits', have: 8 });
     expect(fitsImage(g, { ...DEFAULT_IMAGE, maxHeaders: 2 })).toMatchObject({ resource: 'header instances', need: 4, have: 2 });
     expect(fitsImage(g, { ...DEFAULT_IMAGE, paramBits: 16 })).toMatchObject({ resource: 'action parameter bits', need: 48, have: 16 });
+    // nat_snat keys on 40 bits of header fields (address and protocol) and 16 of user metadata (the L4 port)
+    expect(fitsImage(g, { ...DEFAULT_IMAGE, matchKeyBits: 39 })).toEqual({ resource: 'header match key bits (stage nat_snat)', need: 40, have: 39 });
+    expect(fitsImage(g, { ...DEFAULT_IMAGE, matchKeyBits: 40 })).toBeUndefined();
   });
 
   it('spread gives min, median and max', () => {

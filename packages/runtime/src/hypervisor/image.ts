@@ -22,10 +22,22 @@ export interface ImageConfig {
   readonly paramBits: number;
   /** Header instances a program may have: the width of the valid bitmap. */
   readonly maxHeaders: number;
+  /**
+   * Bits of one class of a stage's keys (header fields, or user metadata)
+   * the match tables take: a stage's keys of a class are gathered into this
+   * key, not matched across the whole area, so a match table fits a
+   * switch's match crossbar (RMT's is 640 bits).
+   */
+  readonly matchKeyBits: number;
 }
 
-/** 16 primitive tables per slot as HyperV; header and user areas larger than HyperV's 800 and 256 bits, so IPv4 and TCP with options and the stateful firewall's 288 user bits fit. */
-export const DEFAULT_IMAGE: ImageConfig = { slots: 4, primitivesPerSlot: 16, headerBits: 1600, userBits: 512, paramBits: 256, maxHeaders: 32 };
+/**
+ * 16 primitive tables per slot as HyperV; header and user areas larger than
+ * HyperV's 800 and 256 bits, so IPv4 and TCP with options and the stateful
+ * firewall's 288 user bits fit; match keys of 160 bits, enough for an IPv4
+ * 5-tuple (104 bits) with room to spare.
+ */
+export const DEFAULT_IMAGE: ImageConfig = { slots: 4, primitivesPerSlot: 16, headerBits: 1600, userBits: 512, paramBits: 256, maxHeaders: 32, matchKeyBits: 160 };
 
 export type TableRole = 'config' | 'other' | 'condition' | 'match' | 'action';
 
@@ -55,6 +67,8 @@ export function controlFields(c: ImageConfig): readonly { readonly name: string;
     { name: 'hv_action', width: 16, purpose: 'action id' },
     { name: 'hv_action_bitmap', width: c.primitivesPerSlot, purpose: 'primitive tables to run' },
     { name: 'hv_params', width: c.paramBits, purpose: 'action parameters' },
+    { name: 'hv_key_header', width: c.matchKeyBits, purpose: 'the stage’s header-field keys, gathered' },
+    { name: 'hv_key_user', width: c.matchKeyBits, purpose: 'the stage’s user-metadata keys, gathered' },
     { name: 'hv_flags', width: 3, purpose: 'hit, condition result, contained' },
   ];
 }
@@ -74,9 +88,9 @@ export function imageTables(c: ImageConfig): DeclaredTable[] {
   for (let s = 0; s < c.slots; s++) {
     out.push(
       { name: `slot${s}_condition`, role: 'condition', slot: s, keyBits: ID_BITS, purpose: 'evaluate the stage’s bound condition, branch' },
-      { name: `slot${s}_match_header`, role: 'match', slot: s, keyBits: ID_BITS + c.headerBits, purpose: 'match on header fields' },
+      { name: `slot${s}_match_header`, role: 'match', slot: s, keyBits: ID_BITS + c.matchKeyBits, purpose: 'match on header fields' },
       { name: `slot${s}_match_standard`, role: 'match', slot: s, keyBits: ID_BITS + std, purpose: 'match on standard metadata' },
-      { name: `slot${s}_match_user`, role: 'match', slot: s, keyBits: ID_BITS + c.userBits, purpose: 'match on user metadata' },
+      { name: `slot${s}_match_user`, role: 'match', slot: s, keyBits: ID_BITS + c.matchKeyBits, purpose: 'match on user metadata' },
       { name: `slot${s}_action_bitmap`, role: 'match', slot: s, keyBits: ID_BITS + 48, purpose: 'combined match result → action, bitmap, parameters' },
     );
     for (let k = 0; k < c.primitivesPerSlot; k++)
@@ -130,5 +144,11 @@ export function fitsImage(g: GenericProgram, c: ImageConfig): { resource: string
   if (g.layout.headers.length > c.maxHeaders) return { resource: 'header instances', need: g.layout.headers.length, have: c.maxHeaders };
   const params = Math.max(0, ...g.ir.stages.flatMap((s) => s.actions.map((a) => a.params.reduce((n, p) => n + p.width, 0))));
   if (params > c.paramBits) return { resource: 'action parameter bits', need: params, have: c.paramBits };
+  for (const s of g.stages) {
+    for (const cls of ['header', 'user'] as const) {
+      const bits = s.match?.columns.filter((col) => col.class === cls).reduce((n, col) => n + col.width, 0) ?? 0;
+      if (bits > c.matchKeyBits) return { resource: `${cls} match key bits (stage ${s.match!.stage})`, need: bits, have: c.matchKeyBits };
+    }
+  }
   return undefined;
 }
