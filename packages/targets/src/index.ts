@@ -1,10 +1,12 @@
 /**
  * @mpvisor/targets — executors of the IR on the runtime's Target interface:
- * the reference interpreter now; the compiled fast path and the RMT emulator
- * come next.
+ * the reference interpreter, the hypervisor's slot engine and a virtualized
+ * target, and the emulated RMT switch; the compiled fast path comes next.
  */
-export { ReferenceTarget, DEFAULT_MAX_PASSES, type ReferenceTargetOptions } from './reference/reference-target.js';
+export { ReferenceTarget, type ReferenceTargetOptions } from './reference/reference-target.js';
+export { DeviceTarget, DEFAULT_MAX_PASSES } from './device-target.js';
 export { INSTANCE_TYPE } from './reference/process.js';
 export { MAX_PARSER_STATES } from './reference/parse.js';
 export { ReferenceSlotEngine } from './hyperv/slot-engine.js';
 export { VirtualizedTarget, type VirtualizedTargetOptions } from './hyperv/virtualized-target.js';
+export * from './rmt/index.js';

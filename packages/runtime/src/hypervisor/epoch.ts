@@ -66,5 +66,7 @@ export interface VirtualResult extends ProcessResult {
 /** Something that runs the generic image: the reference executor, later compiled and RMT. */
 export interface ImageExecutor {
   readonly name: string;
+  /** Called once with the image's configuration before any packet: an executor that cannot host it (a switch it does not fit) throws here. */
+  prepare?(image: ImageConfig): void;
   process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult;
 }

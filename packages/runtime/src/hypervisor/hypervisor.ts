@@ -124,6 +124,7 @@ export class Hypervisor {
     for (const [k, v] of Object.entries(this.image))
       if (!Number.isInteger(v) || v < 1) throw new MpvisorError('INVALID_ARGUMENT', `image configuration: ${k} must be a positive integer, not ${v}`);
     this.executor = options.executor;
+    this.executor.prepare?.(this.image);
     this.maxPasses = options.maxPasses ?? 16;
     this.classifier = options.classifier ?? [];
     this.current = { number: 0, image: this.image, classifier: this.classifier, vpdps: new Map() };
