@@ -29,10 +29,18 @@ Usage:
       summary per tenant (traffic, drops, containment, slot passes, generic
       vs native tables, stages, digests) and the unclassified packets.
   mpvisor report [config] [--slots N] [--primitives K]
+                 [--target rmt[:profile]] [--svg DIR]
       HyperV's Tables I-III for our image next to the paper's figures: the
       tables and metadata bits the image declares, and the tables a packet
       uses, measured per vPDP on its own capture (default config:
       examples/hypervisor/seed-nfs.yaml), plus what each program takes.
+      With --target rmt[:profile] (profiles rmt, tofino-like; default rmt):
+      the emulated RMT switch instead — per stage tables, SRAM, TCAM,
+      crossbar bits and action units, PHV, pipeline length and latency in
+      cycles, for each vPDP's NF natively and for the hypervisor's image;
+      the two side by side; the most image slots the profile holds. --svg
+      DIR writes a stage-occupancy chart of each placement (<vPDP>.svg,
+      hypervisor-image.svg).
   mpvisor help | --help
   mpvisor --version
 `;
@@ -129,7 +137,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
         const { values, positionals } = parseArgs({
           args: [...rest],
           allowPositionals: true,
-          options: { slots: { type: 'string' }, primitives: { type: 'string' } },
+          options: { slots: { type: 'string' }, primitives: { type: 'string' }, target: { type: 'string' }, svg: { type: 'string' } },
         });
         if (positionals.length > 1) throw new Error(`one configuration file, got ${positionals.length}: ${positionals.join(' ')}`);
         const slots = int('slots', values.slots, 1);
@@ -137,6 +145,8 @@ export async function runCli(argv: readonly string[], version: string): Promise<
         return await report(positionals[0], {
           ...(slots !== undefined ? { slots } : {}),
           ...(primitives !== undefined ? { primitives } : {}),
+          ...(values.target !== undefined ? { target: values.target } : {}),
+          ...(values.svg !== undefined ? { svg: values.svg } : {}),
         });
       }
       case 'check': {

@@ -44,14 +44,4 @@ export const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.t
 /** `8 (6–10)`: median and range. */
 export const medianRange = (s: Spread): string => `${num(s.median)} (${num(s.min)}–${num(s.max)})`;
 
-/** A plain text table: columns padded, numbers (and the given columns) right-aligned. */
-export function textTable(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[], indent = '  '): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    indent +
-    cells
-      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+export { textTable } from '@mpvisor/targets';

@@ -1,13 +1,17 @@
 /**
- * `mpvisor report [config] [--slots N] [--primitives K]`: the hypervisor's
+ * `mpvisor report [config] [--slots N] [--primitives K] [--target rmt[:profile]] [--svg DIR]`: the hypervisor's
  * resource figures as HyperV's evaluation (§V-A) tabulates them, ours next
  * to the paper's — Table I (tables the image declares), Table II (metadata
  * bits) and Table III (tables a packet uses, virtualized and native), the
  * last measured by running each vPDP's capture through a fresh hypervisor
  * of its own (the paper tested its programs independently) — and per
- * program what it takes of the image.
+ * program what it takes of the image. With `--target rmt[:profile]`, the
+ * figures of an emulated RMT switch instead: each vPDP's NF placed natively,
+ * the hypervisor's generic image placed, the two side by side, and the most
+ * image slots the profile holds; `--svg DIR` draws every placement.
  */
 import { readCapture, tableUsage, footprint, imageReport, type HypervisorConfig, type ImageConfig, type TableUsage, type VirtualResult, type InstallReport, type ProgramFootprint } from '@mpvisor/runtime';
+import { rmtReport, rmtTarget } from '../rmt-report.js';
 import { ConfigError, DEFAULT_REPORT_CONFIG, loadVpdp, newHypervisor, placeIn, readConfig, setUpVpdps, UsageError, type LoadedVpdp } from '../data-plane.js';
 import { medianRange, textTable } from '../histogram.js';
 import { describe } from './build.js';
@@ -18,6 +22,10 @@ export interface ReportOptions {
   readonly slots?: number;
   /** K: primitive tables per slot, overriding the configuration's. */
   readonly primitives?: number;
+  /** `rmt` or `rmt:<profile>` (`rmt:rmt`, `rmt:tofino-like`): the RMT switch's figures instead of HyperV's tables. */
+  readonly target?: string;
+  /** With `target`: write a stage-occupancy chart (SVG) of every placement into this directory. */
+  readonly svg?: string;
 }
 
 const CITE = (n: string): string => `HyperV paper (ICCCN'17), Table ${n}`;
@@ -71,6 +79,16 @@ export async function measureVpdp(config: HypervisorConfig, vpdp: LoadedVpdp, im
 }
 
 export async function report(configFile: string | undefined, options: ReportOptions): Promise<CommandResult> {
+  if (options.svg !== undefined && options.target === undefined) return { code: 2, stdout: '', stderr: 'mpvisor report: --svg needs --target rmt[:profile]' };
+  if (options.target !== undefined) {
+    let profile;
+    try {
+      profile = rmtTarget(options.target);
+    } catch (e) {
+      return { code: 2, stdout: '', stderr: `mpvisor report: ${(e as Error).message}` };
+    }
+    return rmtReport(configFile, profile, options);
+  }
   const file = configFile ?? DEFAULT_REPORT_CONFIG;
   let config: HypervisorConfig;
   const measured: VpdpMeasurement[] = [];
