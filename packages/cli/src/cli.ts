@@ -18,9 +18,11 @@ Usage:
       Decode and validate IR files; print each problem with its JSON path.
   mpvisor run <module> --pcap IN [--entries FILE] [--out DIR] [--trace N]
               [--nf NAME] [--drops] [--format pcap|pcapng] [--in-port N]
-      Run a capture through an NF or policy on the reference target: one
-      output capture per egress port in DIR (and dropped.pcap with --drops),
-      a summary, and with --trace the first N packets stage by stage.
+              [--target reference|virtualized[:SLOTS]|rmt[:PROFILE]]
+      Run a capture through an NF or policy on a target (the reference by
+      default): one output capture per egress port in DIR (and dropped.pcap
+      with --drops), a summary, and with --trace the first N packets stage
+      by stage.
   mpvisor hv <config> [--out DIR] [--slots N] [--drops] [--trace N]
              [--format pcap|pcapng]
       One data plane: every vPDP of a configuration file (YAML or JSON) on
@@ -90,6 +92,8 @@ export async function runCli(argv: readonly string[], version: string): Promise<
             format: { type: 'string' },
             'in-port': { type: 'string' },
             progress: { type: 'boolean' },
+            'no-progress': { type: 'boolean' },
+            target: { type: 'string' },
           },
         });
         if (values.pcap === undefined) return { code: 2, stdout: '', stderr: 'mpvisor run: --pcap is required' };
@@ -105,7 +109,8 @@ export async function runCli(argv: readonly string[], version: string): Promise<
           ...(values.drops !== undefined ? { drops: values.drops } : {}),
           ...(values.format !== undefined ? { format: values.format } : {}),
           ...(inPort !== undefined ? { inPort } : {}),
-          ...(values.progress !== undefined ? { progress: values.progress } : {}),
+          ...(values.progress !== undefined ? { progress: values.progress } : values['no-progress'] ? { progress: false } : {}),
+          ...(values.target !== undefined ? { target: values.target } : {}),
         });
       }
       case 'hv': {

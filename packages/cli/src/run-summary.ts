@@ -45,7 +45,7 @@ export function formatSummary(nf: string, stats: RunStats, resources: ResourceRe
   const lines: string[] = [];
   // a rate over a handful of packets measures start-up, not the target
   const rate = seconds > 0 && stats.packetsIn >= 1000 ? ` in ${seconds.toFixed(2)} s (${Math.round(stats.packetsIn / seconds).toLocaleString('en-US')} packets/s)` : '';
-  lines.push(`${nf}: ${plural(stats.packetsIn, 'packet')} in (${plural(stats.bytesIn, 'byte')})${rate}`);
+  lines.push(`${nf}${resources.target === 'reference' ? '' : ` on ${resources.target}`}: ${plural(stats.packetsIn, 'packet')} in (${plural(stats.bytesIn, 'byte')})${rate}`);
   const out = [...stats.outByPort].sort((a, b) => a[0] - b[0]);
   lines.push(out.length === 0 ? '  out: nothing' : `  out: ${out.map(([p, s]) => `port ${p}: ${plural(s.packets, 'packet')}`).join(', ')}`);
   const dropped = [...stats.dropped];

@@ -10,3 +10,4 @@ export { MAX_PARSER_STATES } from './reference/parse.js';
 export { ReferenceSlotEngine } from './hyperv/slot-engine.js';
 export { VirtualizedTarget, type VirtualizedTargetOptions } from './hyperv/virtualized-target.js';
 export * from './rmt/index.js';
+export { createTarget, TARGET_NAMES } from './target-spec.js';

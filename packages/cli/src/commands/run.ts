@@ -1,14 +1,15 @@
 /**
  * `mpvisor run <module> --pcap in.pcap [--entries file] --out dir/ [--trace N]`:
- * run a capture through an NF (or a policy) on the reference target, write
+ * run a capture through an NF (or a policy) on a target (the reference by
+ * default; `--target virtualized[:slots]` or `rmt[:profile]`), write
  * one capture per egress port (and the drops, with --drops), and print a
  * summary; --trace prints the first N packets' path, stage by stage.
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { installEntries, loadPipeline, PortCaptureWriter, readCapture, type CaptureFormat } from '@mpvisor/runtime';
-import { ReferenceTarget } from '@mpvisor/targets';
+import { installEntries, loadPipeline, PortCaptureWriter, readCapture, type CaptureFormat, type Target } from '@mpvisor/runtime';
+import { createTarget } from '@mpvisor/targets';
 import { loadNfs, type FoundNf } from '../load-module.js';
 import { formatTrace } from '../trace-format.js';
 import { bump, formatSummary, newStats, recordResult } from '../run-summary.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   readonly inPort?: number;
   /** Progress on stderr (default: when stderr is a terminal). */
   readonly progress?: boolean;
+  /** The target to run on (`reference`, `virtualized[:slots]`, `rmt[:profile]`); the reference by default. */
+  readonly target?: string;
 }
 
 export async function run(module: string | undefined, options: RunOptions): Promise<CommandResult> {
@@ -39,7 +42,12 @@ export async function run(module: string | undefined, options: RunOptions): Prom
   } catch (e) {
     return { code: 1, stdout: '', stderr: `${module}: ${describe(e)}` };
   }
-  const target = new ReferenceTarget();
+  let target: Target;
+  try {
+    target = createTarget(options.target ?? 'reference');
+  } catch (e) {
+    return { code: 2, stdout: '', stderr: `mpvisor run: ${describe(e)}` };
+  }
   const traces: string[] = [];
   const stats = newStats();
   let writer: PortCaptureWriter | undefined;
