@@ -18,7 +18,7 @@ Usage:
       Decode and validate IR files; print each problem with its JSON path.
   mpvisor run <module> --pcap IN [--entries FILE] [--out DIR] [--trace N]
               [--nf NAME] [--drops] [--format pcap|pcapng] [--in-port N]
-              [--target reference|virtualized[:SLOTS]|rmt[:PROFILE]]
+              [--target reference|compiled|virtualized[:SLOTS]|rmt[:PROFILE]]
       Run a capture through an NF or policy on a target (the reference by
       default): one output capture per egress port in DIR (and dropped.pcap
       with --drops), a summary, and with --trace the first N packets stage

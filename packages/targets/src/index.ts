@@ -1,7 +1,7 @@
 /**
  * @mpvisor/targets — executors of the IR on the runtime's Target interface:
- * the reference interpreter, the hypervisor's slot engine and a virtualized
- * target, and the emulated RMT switch; the compiled fast path comes next.
+ * the reference interpreter, the compiled fast path, the hypervisor's slot
+ * engine and a virtualized target, and the emulated RMT switch.
  */
 export { ReferenceTarget, type ReferenceTargetOptions } from './reference/reference-target.js';
 export { DeviceTarget, DEFAULT_MAX_PASSES } from './device-target.js';
@@ -11,3 +11,4 @@ export { ReferenceSlotEngine } from './hyperv/slot-engine.js';
 export { VirtualizedTarget, type VirtualizedTargetOptions } from './hyperv/virtualized-target.js';
 export * from './rmt/index.js';
 export { createTarget, TARGET_NAMES } from './target-spec.js';
+export { CompiledTarget, type CompiledTargetOptions } from './compiled/compiled-target.js';

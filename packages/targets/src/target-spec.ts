@@ -1,16 +1,18 @@
 /**
  * Targets by name, for command lines and configuration: `reference`,
- * `virtualized[:slots]` (the NF on the hypervisor, alone), `rmt[:profile]`
- * (the emulated switch: `rmt` or `tofino-like`).
+ * `compiled` (specialised JavaScript), `virtualized[:slots]` (the NF on the
+ * hypervisor, alone), `rmt[:profile]` (the emulated switch: `rmt` or
+ * `tofino-like`).
  */
 import { MpvisorError } from '@mpvisor/mpapi';
 import type { Target } from '@mpvisor/runtime';
+import { CompiledTarget } from './compiled/compiled-target.js';
 import { VirtualizedTarget } from './hyperv/virtualized-target.js';
 import { ReferenceTarget } from './reference/reference-target.js';
 import { PROFILES } from './rmt/profiles.js';
 import { RmtTarget } from './rmt/rmt-target.js';
 
-export const TARGET_NAMES = ['reference', 'virtualized[:slots]', `rmt[:${Object.keys(PROFILES).join('|')}]`] as const;
+export const TARGET_NAMES = ['reference', 'compiled', 'virtualized[:slots]', `rmt[:${Object.keys(PROFILES).join('|')}]`] as const;
 
 export function createTarget(spec: string, options: { readonly maxPasses?: number } = {}): Target {
   const [kind, arg, ...rest] = spec.split(':');
@@ -20,6 +22,9 @@ export function createTarget(spec: string, options: { readonly maxPasses?: numbe
     case 'reference':
       if (arg !== undefined) throw bad('the reference target takes no argument');
       return new ReferenceTarget(options);
+    case 'compiled':
+      if (arg !== undefined) throw bad('the compiled target takes no argument');
+      return new CompiledTarget(options);
     case 'virtualized': {
       if (arg === undefined) return new VirtualizedTarget(options);
       const slots = Number(arg);
