@@ -14,15 +14,12 @@ import type { KeyMatch } from '@mpvisor/mpapi';
 import { ethernet, hex, ipv4, loadPipeline, packet, payload, udp, type PacketIn, type Update } from '@mpvisor/runtime';
 import { CompiledTarget, ReferenceTarget, type CompiledTargetOptions } from '@mpvisor/targets';
 import { programs } from '../../../examples/nfs/index.js';
-import { finalState, MIN_PACKETS_PER_NF, NFS, outcome, runNative, setUp, type NativeRun, type Setup } from './support/differential.js';
+import { finalState, MIN_PACKETS_PER_NF, nativeRuns, NFS, outcome, type NativeRun, type Setup } from './support/differential.js';
 
-const setups = new Map<string, { setup: Setup; native: NativeRun }>();
+let setups: Awaited<ReturnType<typeof nativeRuns>>;
 
 beforeAll(async () => {
-  for (const { nf, source, seed } of NFS) {
-    const setup = await setUp(nf, source, seed);
-    setups.set(nf, { setup, native: runNative(setup) });
-  }
+  setups = await nativeRuns();
 }, 120_000);
 
 function loaded(setup: Setup, options: CompiledTargetOptions = {}): CompiledTarget {

@@ -9,15 +9,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Hypervisor } from '@mpvisor/runtime';
 import { RmtImageExecutor, RmtTarget, RMT_PROFILE, TOFINO_LIKE_PROFILE, type RmtProfile, type RmtVirtualResult } from '@mpvisor/targets';
-import { finalState, MIN_PACKETS_PER_NF, NFS, outcome, runNative, setUp, type NativeRun, type Setup } from './support/differential.js';
+import { finalState, MIN_PACKETS_PER_NF, nativeRuns, NFS, outcome, type NativeRun, type Setup } from './support/differential.js';
 
-const setups = new Map<string, { setup: Setup; native: NativeRun }>();
+let setups: Awaited<ReturnType<typeof nativeRuns>>;
 
 beforeAll(async () => {
-  for (const { nf, source, seed } of NFS) {
-    const setup = await setUp(nf, source, seed);
-    setups.set(nf, { setup, native: runNative(setup) });
-  }
+  setups = await nativeRuns();
 }, 120_000);
 
 function runRmt(profile: RmtProfile, setup: Setup, native: NativeRun) {

@@ -41,8 +41,8 @@
 import { MpvisorError, STANDARD_METADATA } from '@mpvisor/mpapi';
 import { controlFields, DEFAULT_IMAGE, imageTables, type DeclaredTable, type ImageConfig } from '@mpvisor/runtime';
 import { latencyBreakdown } from './latency.js';
-import type { Dependency, DependencyKind, LogicalTable, Placement, PlacedProgram, PlacedTable, RmtProfile, StageUsage } from './model.js';
-import { DEPENDENCY_STRENGTH, linearControl, needsLaterStage, tableDependencies } from './dependencies.js';
+import type { Dependency, LogicalTable, Placement, PlacedProgram, PlacedTable, RmtProfile, StageUsage } from './model.js';
+import { linearControl, needsLaterStage, tableDependencies } from './dependencies.js';
 import { pipelineTables, type PlacementInput } from './logical-tables.js';
 import { allocatePhv, allocatePipelinePhv, type PhvField } from './phv.js';
 import { DEFAULT_EXACT_OVERHEAD_BITS, RMT_PROFILE } from './profiles.js';
@@ -355,6 +355,21 @@ class Placer {
     }));
   }
 
+  /** The placement so far, with its latency (latency.ts). */
+  result(dependencies: readonly Dependency[], phv: Placement['phv'], programs?: readonly PlacedProgram[]): Placement {
+    const draft = {
+      profile: this.profile,
+      tables: this.placedTables(),
+      dependencies,
+      stages: this.stageUsage(),
+      stagesUsed: this.stagesUsed(),
+      phv,
+      ...(programs ? { programs } : {}),
+    };
+    const latency = latencyBreakdown(draft);
+    return { ...draft, latency, latencyCycles: latency.total };
+  }
+
   stagesUsed(): number {
     let n = 0;
     this.stages.forEach((s, i) => {
@@ -415,15 +430,7 @@ export function placePipeline(input: PlacementInput, profile: RmtProfile = RMT_P
       next = last + 1;
     }
   }
-  return withLatency({
-    profile,
-    tables: placer.placedTables(),
-    dependencies,
-    stages: placer.stageUsage(),
-    stagesUsed: placer.stagesUsed(),
-    phv,
-    programs: placedPrograms,
-  });
+  return placer.result(dependencies, phv, placedPrograms);
 }
 
 /**
@@ -440,21 +447,9 @@ export function placeTables(
   const phv = allocatePhv(profile, phvFields);
   const placer = new Placer(profile);
   placer.placeGroup(tables, dependencies, 0);
-  return withLatency({
-    profile,
-    tables: placer.placedTables(),
-    dependencies,
-    stages: placer.stageUsage(),
-    stagesUsed: placer.stagesUsed(),
-    phv,
-  });
+  return placer.result(dependencies, phv);
 }
 
-/** A placement with its latency, step by step (latency.ts). */
-function withLatency(p: Omit<Placement, 'latency' | 'latencyCycles'>): Placement {
-  const latency = latencyBreakdown(p);
-  return { ...p, latency, latencyCycles: latency.total };
-}
 
 // ---- the hypervisor's generic image ---------------------------------------------------
 

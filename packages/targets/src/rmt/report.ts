@@ -8,9 +8,9 @@
 import { MpvisorError } from '@mpvisor/mpapi';
 import { DEFAULT_IMAGE, Hypervisor, type ImageConfig, type VpdpOptions } from '@mpvisor/runtime';
 import { ReferenceSlotEngine } from '../hyperv/slot-engine.js';
-import { DEPENDENCY_STRENGTH, tableDependencies } from './dependencies.js';
+import { tableDependencies } from './dependencies.js';
 import { pipelineTables, toPipeline, type PlacementInput } from './logical-tables.js';
-import type { ContainerWidth, Dependency, DependencyKind, Placement, RmtProfile, StageUsage } from './model.js';
+import type { ContainerWidth, Dependency, Placement, RmtProfile, StageUsage } from './model.js';
 import type { LatencyGap } from './latency.js';
 import { allocatePhv, programFields } from './phv.js';
 import { imageLogicalTables, maxImageSlots, placeImage, placePipeline, placeTables } from './placement.js';

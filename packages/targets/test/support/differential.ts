@@ -147,3 +147,13 @@ export function runNative(s: Setup): NativeRun {
   return { outcomes, state: finalState((r) => t.read(r), tables), drops, forwarded, replicas, digests, rewritten, dropReasons };
 }
 
+
+/** Every NF of NFS set up with its packets and its native run: what a target's differential compares with. */
+export async function nativeRuns(): Promise<Map<string, { readonly setup: Setup; readonly native: NativeRun }>> {
+  const out = new Map<string, { readonly setup: Setup; readonly native: NativeRun }>();
+  for (const { nf, source, seed } of NFS) {
+    const setup = await setUp(nf, source, seed);
+    out.set(nf, { setup, native: runNative(setup) });
+  }
+  return out;
+}
