@@ -10,6 +10,7 @@ export * from './target/target.js';
 export * from './control/entities.js';
 export { DeviceState, deviceResources, entryKey, type StoredEntry, type TableState, type ProgramState, type MeterCell } from './control/device-state.js';
 export { applyUpdates, MAX_PORT } from './control/write.js';
+export { WriteJournal, type TableWrite } from './control/write-journal.js';
 export { readEntities } from './control/read.js';
 export * from './algorithms/index.js';
 export * from './capture/index.js';

@@ -3,10 +3,12 @@
  * example NF and both policies (tenant-a is the L2 switch + firewall chain),
  * with their shipped entries installed on both sides, run the same
  * deterministic sequence of at least 10,000 packets natively on the
- * reference target and virtualized on the hypervisor's generic image
- * (ReferenceSlotEngine) with 1, 2, 4 and 8 stage slots — a fresh hypervisor
- * per slot count, so with few slots every packet is resubmitted between
- * stages.
+ * reference target and virtualized on the hypervisor's generic image with
+ * 1, 2, 4 and 8 stage slots — a fresh hypervisor per slot count, so with
+ * few slots every packet is resubmitted between stages — on both image
+ * executors: the reference one (ReferenceSlotEngine) and the compiled one
+ * (CompiledSlotEngine), which must also agree on every packet's slot
+ * figures.
  *
  * Per packet: the outputs (port, bytes, instance, rid), the drop reason, the
  * tenant's passes and the digests it raised. After the run: every register,
@@ -18,12 +20,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hex, Hypervisor, type InstallReport, type PacketIn } from '@mpvisor/runtime';
-import { ReferenceSlotEngine } from '@mpvisor/targets';
+import { CompiledSlotEngine, ReferenceSlotEngine } from '@mpvisor/targets';
 import { type ShippedNf } from '../../../examples/test/e2e-helpers.js';
 import { finalState, MIN_PACKETS_PER_NF, NFS, outcome, runNative, setUp, type FinalState, type NativeRun, type Setup } from './support/differential.js';
 
 const SLOT_COUNTS = [1, 2, 4, 8] as const;
 type SlotCount = (typeof SLOT_COUNTS)[number];
+const ENGINES = { reference: () => new ReferenceSlotEngine(), compiled: () => new CompiledSlotEngine() } as const;
+type Engine = keyof typeof ENGINES;
 /** Ingress ports; the vPDP owns all of them, so nothing a native run sends is outside it. */
 const PORTS = Array.from({ length: 16 }, (_, i) => i);
 
@@ -43,6 +47,8 @@ interface VirtualRun {
   /** Packets whose slot figures break the image's rules (see below). */
   readonly slotViolations: readonly string[];
   readonly slotPasses: readonly number[];
+  /** Every packet's slot figures, to compare the executors. */
+  readonly slots: readonly string[];
   readonly state: FinalState;
 }
 
@@ -51,8 +57,8 @@ const passBound = (report: InstallReport): number => report.programs.reduce((n, 
 /** Whether every stage of the chain has a slot of its own, in order: then no packet is ever resubmitted. */
 const fitsInOnePass = (report: InstallReport, slots: number): boolean => report.programs.every((p) => p.stageIds.every((id) => id < slots) && p.worstCasePasses === 1);
 
-function runVirtual(s: Setup, native: NativeRun, slots: SlotCount): VirtualRun {
-  const hv = new Hypervisor({ executor: new ReferenceSlotEngine(), image: { slots } });
+function runVirtual(s: Setup, native: NativeRun, slots: SlotCount, engine: Engine): VirtualRun {
+  const hv = new Hypervisor({ executor: ENGINES[engine](), image: { slots } });
   hv.createVpdp({ id: 1, name: 'differential', ports: PORTS, multicastGroups: [1, 2, 3, 4, 5, 6, 7, 8], cloneSessions: [1, 2, 3, 4, 5, 6, 7, 8] });
   hv.setClassifier(PORTS.map((port) => ({ kind: 'port' as const, port, vpdp: 1 })));
   const report = hv.install(1, s.source);
@@ -65,6 +71,7 @@ function runVirtual(s: Setup, native: NativeRun, slots: SlotCount): VirtualRun {
   let mismatchCount = 0;
   const slotViolations: string[] = [];
   const slotPasses: number[] = [];
+  const figures: string[] = [];
   s.generated.packets.forEach((p: PacketIn, index) => {
     const r = hv.process(p);
     const ds = tenant.drainDigests();
@@ -77,6 +84,7 @@ function runVirtual(s: Setup, native: NativeRun, slots: SlotCount): VirtualRun {
     if (r.vpdp === undefined) return;
     const { slotPasses: n, nativeTables, contained } = r.slots;
     slotPasses.push(n);
+    figures.push(`${n}/${r.slots.tablesUsed}/${nativeTables}/${contained}`);
     // at least one pass; no more than the chain's worst case; one pass when every stage has its own slot;
     // with one slot every stage after the first is a pass of its own; nothing the NF sends leaves the vPDP
     const bad =
@@ -85,7 +93,7 @@ function runVirtual(s: Setup, native: NativeRun, slots: SlotCount): VirtualRun {
   });
   const device = hv.epoch.vpdps.get(1)!.device;
   const tables = [...device.programs.values()].flatMap((ps) => [...ps.tables.values()].map((t) => ({ program: ps.program.name, stage: t.stage.name, hits: t.hits, misses: t.misses })));
-  return { report, mismatches, mismatchCount, slotViolations, slotPasses, state: finalState((r) => tenant.read(r), tables) };
+  return { report, mismatches, mismatchCount, slotViolations, slotPasses, slots: figures, state: finalState((r) => tenant.read(r), tables) };
 }
 
 // ---------------------------------------------------------------- the tests
@@ -129,9 +137,16 @@ describe.each(NFS)('$nf', ({ nf, source, seed, coverage }) => {
     }
   });
 
-  it.each(SLOT_COUNTS)('virtualized on %i stage slot(s): byte-identical outputs, drops, digests and final state', (slots) => {
-    const v = runVirtual(setup, native, slots);
-    virtualRuns.set(`${nf}/${slots}`, v);
+  const cases = (Object.keys(ENGINES) as Engine[]).flatMap((engine) => SLOT_COUNTS.map((slots) => [engine, slots] as const));
+  it.each(cases)('virtualized (%s executor) on %i stage slot(s): byte-identical outputs, drops, digests and final state', (engine, slots) => {
+    const v = runVirtual(setup, native, slots, engine);
+    virtualRuns.set(`${nf}/${slots}/${engine}`, v);
+    // the compiled executor's slot figures are the reference executor's, packet by packet
+    const reference = virtualRuns.get(`${nf}/${slots}/reference`);
+    if (engine === 'compiled' && reference) {
+      const differ = v.slots.findIndex((f, i) => f !== reference.slots[i]);
+      expect(differ, differ < 0 ? '' : `packet ${differ}: compiled ${v.slots[differ]}, reference ${reference.slots[differ]} (passes/tables/native/contained)`).toBe(-1);
+    }
     expect(v.mismatches, `${v.mismatchCount} of ${setup.generated.packets.length} packets differ; the first ones`).toEqual([]);
     expect(v.state.registers).toEqual(native.state.registers);
     expect(v.state.counters).toEqual(native.state.counters);
@@ -146,7 +161,7 @@ describe.each(NFS)('$nf', ({ nf, source, seed, coverage }) => {
 describe('slot counts matter', () => {
   const total = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
   const run = (nf: ShippedNf, slots: SlotCount): VirtualRun => {
-    const v = virtualRuns.get(`${nf}/${slots}`);
+    const v = virtualRuns.get(`${nf}/${slots}/reference`);
     if (!v) throw new Error(`no virtualized run of ${nf} with ${slots} slots (run the whole file)`);
     return v;
   };

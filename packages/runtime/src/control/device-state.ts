@@ -9,6 +9,7 @@ import { Scope } from '@mpvisor/mpapi';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { MeterConfig, Replica } from './entities.js';
 import type { ResourceReport } from '../target/target.js';
+import { WriteJournal } from './write-journal.js';
 
 export interface StoredEntry {
   readonly matches: readonly KeyMatch[];
@@ -82,6 +83,8 @@ export class DeviceState {
   readonly cloneSessions = new Map<number, number>();
   /** Bumped on every committed change, so a target can tell its caches are stale. */
   generation = 0;
+  /** Which tables were written; carried over from the device this one replaces, as its programs' tables may be. */
+  readonly journal: WriteJournal;
   private seq = 0;
 
   /**
@@ -94,6 +97,7 @@ export class DeviceState {
     from?: { readonly device: DeviceState; readonly carry: (program: Program) => ProgramState | undefined },
   ) {
     if (from) this.seq = from.device.seq;
+    this.journal = from?.device.journal ?? new WriteJournal();
     const programs = new Map<string, ProgramState>();
     for (const { program } of pipeline.steps) {
       if (programs.has(program.name)) continue;

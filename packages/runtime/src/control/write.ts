@@ -45,9 +45,9 @@ function applyOne(state: DeviceState, u: Update): Applied | Failure {
   const e: Entity = u.entity;
   switch (e.kind) {
     case 'tableEntry':
-      return withTable(state, e.program, e.stage, (t) => writeEntry(state, t, u.type, e.matches, e.priority, e.action));
+      return withTable(state, e.program, e.stage, (t) => journaled(state, t, e.matches, writeEntry(state, t, u.type, e.matches, e.priority, e.action)));
     case 'defaultAction':
-      return withTable(state, e.program, e.stage, (t) => writeDefault(t, u.type, e.action));
+      return withTable(state, e.program, e.stage, (t) => journaled(state, t, undefined, writeDefault(t, u.type, e.action)));
     case 'register':
       return onlyModify(u, 'a register', () =>
         withProgram(state, e.program, (p) => p.registers.has(e.register), `register "${e.register}"`, (p) => {
@@ -220,6 +220,12 @@ function writeEntry(
       });
     }
   }
+}
+
+/** A table write that took effect goes into the device's journal (see write-journal.ts). */
+function journaled(state: DeviceState, t: TableState, matches: readonly KeyMatch[] | undefined, r: Applied | Failure): Applied | Failure {
+  if (r.ok) state.journal.record({ program: t.program, stage: t.stage.name, ...(matches ? { matches } : {}) });
+  return r;
 }
 
 /** Keep installation order after an undone delete (reads and tie-breaks follow it). */

@@ -210,8 +210,19 @@ export interface GeneratedStep {
 /** Indent every line of a block. */
 const indent = (lines: readonly string[], by = '  '): string[] => lines.map((l) => (l === '' ? l : by + l));
 
-export function generateStep(program: Program, when: Expr | undefined, keyWidths: (stage: Stage) => readonly number[]): GeneratedStep {
-  return new ProgramGen(program, keyWidths).generate(when);
+/**
+ * Code generated into a program's control, around its nodes (by node id):
+ * the compiled image executor counts stage slots with it.
+ */
+export interface ControlHooks {
+  /** Before the node runs. */
+  node(id: string): readonly string[];
+  /** After a table node's action ran (the action's index in the node's stage). */
+  action(id: string, action: number): readonly string[];
+}
+
+export function generateStep(program: Program, when: Expr | undefined, keyWidths: (stage: Stage) => readonly number[], hooks?: ControlHooks): GeneratedStep {
+  return new ProgramGen(program, keyWidths, hooks).generate(when);
 }
 
 class ProgramGen {
@@ -227,6 +238,7 @@ class ProgramGen {
   constructor(
     private readonly program: Program,
     keyWidths: (stage: Stage) => readonly number[],
+    private readonly hooks?: ControlHooks,
   ) {
     this.scope = new Scope(program);
     for (const t of program.headerTypes) this.layouts.set(t.name, typeLayout(t));
@@ -708,15 +720,16 @@ class ProgramGen {
   }
 
   private node(n: ControlNode, to: (id: string | null) => number): string[] {
+    const before = this.hooks?.node(n.id) ?? [];
     if (n.kind === 'branch') {
       const c = this.expr(n.cond, { inParser: false });
-      return [`at = ${c.code} ? ${to(n.then)} : ${to(n.else)};`];
+      return [...before, `at = ${c.code} ? ${to(n.then)} : ${to(n.else)};`];
     }
     const si = this.stageIndex.get(n.stage);
     if (si === undefined) throw new Unsupported(`unknown stage ${n.stage}`);
     const stage = this.program.stages[si]!;
     const plan = this.plans[si]!;
-    const lines: string[] = [];
+    const lines: string[] = [...before];
     if (plan.kind === 'keyless') lines.push('const e = null;');
     else {
       const keys = stage.keys.map((k) => this.readRef(k.field).code);
@@ -734,7 +747,7 @@ class ProgramGen {
     );
     stage.actions.forEach((action, ai) => {
       const params = new Map(action.params.map((p, j) => [p.name, { index: j, width: p.width }]));
-      const body = action.body.flatMap((p) => this.primitive(p, { inParser: false, params }, stage));
+      const body = [...action.body.flatMap((p) => this.primitive(p, { inParser: false, params }, stage)), ...(this.hooks?.action(n.id, ai) ?? [])];
       lines.push(`  case ${ai}: { // ${action.name}`, ...indent(body, '    '), '    break;', '  }');
     });
     lines.push('}');

@@ -17,6 +17,7 @@ import {
   type DigestMessage,
   type Entity,
   type ImageConfig,
+  type ImageExecutor,
   type PacketIn,
   type Pipeline,
   type ProcessOptions,
@@ -28,10 +29,13 @@ import {
   type WriteResult,
 } from '@mpvisor/runtime';
 import { DEFAULT_MAX_PASSES } from '../reference/reference-target.js';
+import { CompiledSlotEngine } from './compiled-slot-engine.js';
 import { ReferenceSlotEngine } from './slot-engine.js';
 
 export interface VirtualizedTargetOptions {
   readonly image?: Partial<ImageConfig>;
+  /** What runs the generic image: the reference executor (the default, which defines it), the compiled one, or any other. */
+  readonly executor?: 'reference' | 'compiled' | ImageExecutor;
   readonly maxPasses?: number;
 }
 
@@ -46,7 +50,8 @@ export class VirtualizedTarget implements Target {
   private hv: Hypervisor | undefined;
 
   constructor(private readonly options: VirtualizedTargetOptions = {}) {
-    this.name = `virtualized(${options.image?.slots ?? 'default'} slots)`;
+    const engine = typeof options.executor === 'object' ? options.executor.name : (options.executor ?? 'reference');
+    this.name = `virtualized(${options.image?.slots ?? 'default'} slots, ${engine})`;
   }
 
   /** The hypervisor underneath, for its epochs, counters and reports. */
@@ -57,7 +62,7 @@ export class VirtualizedTarget implements Target {
 
   load(pipeline: Pipeline): void {
     const hv = new Hypervisor({
-      executor: new ReferenceSlotEngine(),
+      executor: typeof this.options.executor === 'object' ? this.options.executor : this.options.executor === 'compiled' ? new CompiledSlotEngine() : new ReferenceSlotEngine(),
       ...(this.options.image ? { image: this.options.image } : {}),
       maxPasses: this.options.maxPasses ?? DEFAULT_MAX_PASSES,
     });

@@ -1,0 +1,165 @@
+/**
+ * The compiled executor of the hypervisor's generic image. The image holds
+ * positional copies of tenant programs (generic-program.ts); on the first
+ * packet after a change, each installed program's copy is generated as
+ * specialised JavaScript (the compiled target's code generator) — the
+ * image partially evaluated on the configuration it holds, the way a
+ * hypervisor on a CPU would run it — and bound to the vPDP's state.
+ *
+ * The stage slots are kept exactly as the reference executor keeps them
+ * (slot-engine.ts): each decoupled stage's slot, `(base + id) mod N`, is a
+ * constant in the generated code, which moves the slot cursor and counts a
+ * resubmission when a stage falls in an earlier or the same slot, counts
+ * the generic tables a stage looks up (a condition binding; one match table
+ * per class of key plus the action-bitmap table; one primitive table per
+ * primitive, K per slot, continuing into the next slots). So outputs,
+ * drops, digests, state and the slot figures are the reference executor's,
+ * byte for byte; the differential tests check it.
+ *
+ * Per-packet consistency comes from the epochs: a chain is built for one
+ * VpdpRuntime (one epoch's view of a vPDP) and never changes; a program
+ * kept across a change keeps its generated code and bound state. Entry
+ * writes reach the lookup structures through the device's write journal
+ * before the next packet. Traces, and a vPDP with a program the generator
+ * refuses, run on the reference executor over the same state.
+ */
+import { MpvisorError } from '@mpvisor/mpapi';
+import {
+  slotOf,
+  type Epoch,
+  type GenericStage,
+  type ImageExecutor,
+  type InstalledProgram,
+  type PacketIn,
+  type PacketOut,
+  type VirtualResult,
+  type VpdpRuntime,
+  type WriteJournal,
+} from '@mpvisor/runtime';
+import { bindProgram, newRequests, syncProgram, type BoundProgram } from '../compiled/binding.js';
+import type { ControlHooks } from '../compiled/codegen.js';
+import { STD_SLOTS } from '../compiled/codegen.js';
+import { runCompiledPasses, type PassLoop } from '../compiled/pass-loop.js';
+import { HELPERS } from '../compiled/runtime.js';
+import { compileStep, type StepCode } from '../compiled/step-code.js';
+import { ReferenceSlotEngine } from './slot-engine.js';
+
+/** An installed program's generated code and its binding to the vPDP's state. */
+interface CompiledProgram {
+  readonly code: StepCode;
+  bound?: BoundProgram;
+}
+
+/** One epoch's chain of a vPDP, ready to run; null when a program of it runs on the reference executor. */
+interface Chain {
+  readonly loop: PassLoop;
+  readonly programs: readonly BoundProgram[];
+  readonly journal: WriteJournal;
+}
+
+export class CompiledSlotEngine implements ImageExecutor {
+  readonly name = 'compiled-slots';
+  private readonly reference = new ReferenceSlotEngine();
+  private readonly programs = new WeakMap<InstalledProgram, CompiledProgram>();
+  private readonly chains = new WeakMap<VpdpRuntime, Chain | null>();
+  private readonly S = new Float64Array(STD_SLOTS);
+  private readonly R = newRequests();
+
+  process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult {
+    if (options.trace) return this.reference.process(epoch, vpdp, packet, options);
+    let chain = this.chains.get(vpdp);
+    if (chain === undefined || (chain !== null && chain.loop.maxPasses !== options.maxPasses)) {
+      chain = this.chain(epoch, vpdp, options.maxPasses);
+      this.chains.set(vpdp, chain);
+    }
+    if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
+    const journal = chain.journal;
+    for (const p of chain.programs) if (p.seen !== journal.end) syncProgram(p, journal);
+    const R = this.R;
+    R.sl = -1;
+    R.sp = 1;
+    R.st = 0;
+    R.sn = 0;
+    const result = runCompiledPasses(chain.loop, packet);
+    // the egress filter: nothing leaves through a port outside the vPDP (filtered only when something would)
+    let outputs: readonly PacketOut[] = result.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      if (!vpdp.ports.has(outputs[i]!.port)) {
+        outputs = outputs.filter((o) => vpdp.ports.has(o.port));
+        break;
+      }
+    }
+    const contained = result.outputs.length - outputs.length;
+    const slots = { slotPasses: R.sp, tablesUsed: R.st + R.sp, nativeTables: R.sn, contained };
+    if (result.dropped) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs, dropped: result.dropped };
+    if (outputs.length === 0 && contained > 0) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs, dropped: 'outsideVpdp' };
+    return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs };
+  }
+
+  /** The generated JavaScript of each program of a vPDP's chain (or why it runs on the reference executor). */
+  source(epoch: Epoch, vpdp: VpdpRuntime): string {
+    return vpdp.steps.map((p) => this.compiled(p, epoch).code.source).join('\n');
+  }
+
+  private chain(epoch: Epoch, vpdp: VpdpRuntime, maxPasses: number): Chain | null {
+    const journal = vpdp.device.journal;
+    const programs: BoundProgram[] = [];
+    const steps = [];
+    for (const p of vpdp.steps) {
+      const c = this.compiled(p, epoch);
+      if (!c.code.compiled) return null;
+      c.bound ??= bindProgram(p.state.program, p.state, c.code.plans, journal, (d) => vpdp.digests.push(d));
+      programs.push(c.bound);
+      steps.push(c.code.factory(HELPERS, c.bound.env));
+    }
+    const loop: PassLoop = { steps, cloneSessions: vpdp.device.cloneSessions, multicastGroups: vpdp.device.multicastGroups, maxPasses, S: this.S, R: this.R };
+    return { loop, programs, journal };
+  }
+
+  private compiled(p: InstalledProgram, epoch: Epoch): CompiledProgram {
+    let c = this.programs.get(p);
+    if (!c) {
+      c = { code: compileStep(p.generic.ir, p.generic.when, slotHooks(p, epoch.image.slots, epoch.image.primitivesPerSlot)) };
+      this.programs.set(p, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * The slot accounting of reference slot-engine.ts as generated code: the
+ * image's node `n<i>` is the tenant's i-th control node, realised by one
+ * decoupled stage.
+ */
+function slotHooks(p: InstalledProgram, slots: number, primitivesPerSlot: number): ControlHooks {
+  const nodes = p.state.program.control.nodes;
+  const byNode = new Map(p.generic.stages.map((s) => [s.node, s]));
+  const stageOf = (id: string): GenericStage => {
+    const s = byNode.get(nodes[Number(id.slice(1))]?.id ?? '');
+    if (!s) throw new MpvisorError('INTERNAL', `compiled slots: image node ${id} of "${p.generic.name}" has no decoupled stage`);
+    return s;
+  };
+  // a stage never branches backwards within one pass: an earlier or the same slot means a resubmission
+  const enter = (id: number): string => {
+    const slot = slotOf(p.base + id, slots);
+    return `if (R.sl >= ${slot}) R.sp++; R.sl = ${slot};`;
+  };
+  return {
+    node(id) {
+      const s = stageOf(id);
+      if (!s.match) return [enter(s.id), 'R.st++;'];
+      // one match table per class of key, and the action-bitmap table when there are several
+      const classes = new Set(s.match.columns.map((c) => c.class)).size;
+      const lookups = classes === 0 ? 0 : classes + (classes > 1 ? 1 : 0);
+      return [enter(s.id), lookups > 0 ? `R.sn++; R.st += ${lookups};` : 'R.sn++;'];
+    },
+    action(id, action) {
+      const s = stageOf(id);
+      const length = s.match!.generic.actions[action]!.body.length;
+      const lines: string[] = [];
+      for (let chunk = 1; chunk * primitivesPerSlot < length; chunk++) lines.push(enter(s.id + chunk));
+      if (length > 0) lines.push(`R.st += ${length};`);
+      return lines;
+    },
+  };
+}
