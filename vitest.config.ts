@@ -11,6 +11,7 @@ export default defineConfig({
       '@mpvisor/mpapi': src('mpapi'),
       '@mpvisor/runtime': src('runtime'),
       '@mpvisor/targets': src('targets'),
+      '@mpvisor/registry': src('registry'),
       '@mpvisor/cli': src('cli'),
     },
   },

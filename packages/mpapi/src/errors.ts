@@ -12,7 +12,13 @@ export type ErrorCode =
   | 'FAILED_PRECONDITION'
   | 'ABORTED'
   | 'UNIMPLEMENTED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** No or wrong credentials (a registry's 401). */
+  | 'UNAUTHENTICATED'
+  /** A server that does not answer, after bounded retries. */
+  | 'UNAVAILABLE'
+  /** Bytes that are not what their digest says: a tampered or corrupt blob or manifest. */
+  | 'DATA_LOSS';
 
 /** Where in an NF a fault lies; every part is optional, the path is a JSON path into the IR. */
 export interface FaultLocation {

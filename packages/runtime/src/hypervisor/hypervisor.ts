@@ -111,6 +111,13 @@ function firstFit(taken: [number, number][], size: number, max: number, what: st
 
 const EMPTY: Pipeline = { name: '(none)', source: 'policy', steps: [], digest: '' };
 
+export interface InstallOptions {
+  /** Table entries written into the new configuration before it is swapped in (all or nothing). */
+  readonly entries?: readonly Update[];
+  /** The IR digest the NF must have (`sha256:…`): a mismatch is DATA_LOSS and installs nothing. */
+  readonly digest?: string;
+}
+
 export class Hypervisor {
   readonly image: ImageConfig;
   private readonly executor: ImageExecutor;
@@ -202,18 +209,25 @@ export class Hypervisor {
    * state; a changed program gets the cells of every register it shares by
    * name, width and size with its predecessor (P4NFV §IV-B).
    *
+   * `options.digest`, when given, must be the IR's digest (an NF pulled from
+   * a registry: verified on pull, and again here).
+   *
    * `options.entries` are written into the new configuration before it is
    * swapped in (all or nothing, with the tenant control plane's checks), so
    * no packet ever runs the new programs with empty tables.
    */
-  install(vpdp: number, source: PipelineSource | unknown, options: { readonly entries?: readonly Update[] } = {}): InstallReport {
+  install(vpdp: number, source: PipelineSource | unknown, options: InstallOptions = {}): InstallReport {
     this.record(vpdp);
     return this.installPipeline(vpdp, loadPipeline(source), options);
   }
 
   /** `install` for a pipeline already loaded (decoded and validated) with `loadPipeline`. */
-  installPipeline(vpdp: number, pipeline: Pipeline, options: { readonly entries?: readonly Update[] } = {}): InstallReport {
+  installPipeline(vpdp: number, pipeline: Pipeline, options: InstallOptions = {}): InstallReport {
     const rec = this.record(vpdp);
+    // an NF pulled from a registry is checked once more here: what runs is what was published
+    if (options.digest !== undefined && pipeline.digest !== options.digest) {
+      throw new MpvisorError('DATA_LOSS', `"${pipeline.name}": its IR digest is ${pipeline.digest}, not the expected ${options.digest}; nothing was installed`);
+    }
     const programs = unique(pipeline.steps.map((s) => s.program));
     const violations = checkIsolation(programs, rec.spec);
     if (violations.length > 0) throw new MpvisorError(violations[0]!.code, violations);
