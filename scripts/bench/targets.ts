@@ -7,25 +7,7 @@
  * `Compiled…Executor`). Nothing else in the bench names a target class, so
  * a new one is one entry here, or an `extraTargets` option of runBench.
  */
-import {
-  deviceResources,
-  DROP_PORT,
-  Hypervisor,
-  TARGET_API_VERSION,
-  type Atomicity,
-  type DigestMessage,
-  type Entity,
-  type ImageExecutor,
-  type PacketIn,
-  type Pipeline,
-  type ProcessOptions,
-  type ProcessResult,
-  type ReadRequest,
-  type ResourceReport,
-  type Target,
-  type Update,
-  type WriteResult,
-} from '@mpvisor/runtime';
+import type { ImageExecutor, Target } from '@mpvisor/runtime';
 
 /** What executes the IR: `reference`, `compiled`, `rmt`, or a plugged-in one. */
 export type Engine = string;
@@ -91,7 +73,7 @@ export function discover(mod: Readonly<Record<string, unknown>>): Discovery {
 
   const Reference = ctor<Target>('ReferenceTarget');
   if (Reference) targets.push({ id: 'reference/native', engine: 'reference', mode: 'native', describe: 'ReferenceTarget: the interpreter that defines the semantics', create: () => new Reference() });
-  const Virtualized = ctor<Target>('VirtualizedTarget') as (new (o: { image: { slots: number } }) => Target) | undefined;
+  const Virtualized = ctor<Target>('VirtualizedTarget') as (new (o: { image: { slots: number }; executor?: ImageExecutor }) => Target) | undefined;
   if (Virtualized)
     targets.push({
       id: 'reference/virtualized',
@@ -110,13 +92,14 @@ export function discover(mod: Readonly<Record<string, unknown>>): Discovery {
   const CompiledExecutor = executorName === undefined ? undefined : ctor<ImageExecutor>(executorName);
   if (CompiledExecutor) {
     executors.push({ id: 'compiled', engine: 'compiled', describe: `${executorName}: the generic image, compiled`, create: () => new CompiledExecutor() });
-    targets.push({
-      id: 'compiled/virtualized',
-      engine: 'compiled',
-      mode: 'virtualized',
-      describe: `one vPDP on the hypervisor, ${executorName}, ${SLOTS} slots`,
-      create: () => new HypervisorTarget(new CompiledExecutor(), SLOTS),
-    });
+    if (Virtualized)
+      targets.push({
+        id: 'compiled/virtualized',
+        engine: 'compiled',
+        mode: 'virtualized',
+        describe: `VirtualizedTarget: one vPDP on the hypervisor, ${executorName}, ${SLOTS} slots`,
+        create: () => new Virtualized({ image: { slots: SLOTS }, executor: new CompiledExecutor() }),
+      });
   } else {
     missing.push({ id: 'compiled/virtualized', why: '@mpvisor/targets exports no compiled image executor (Compiled…SlotEngine / Compiled…Executor) yet' });
   }
@@ -125,73 +108,4 @@ export function discover(mod: Readonly<Record<string, unknown>>): Discovery {
   if (Rmt) targets.push({ id: 'rmt/native', engine: 'rmt', mode: 'native', describe: 'RmtTarget, profile rmt: the emulated RMT switch, stage by stage', create: () => new Rmt({ profile: 'rmt' }) });
 
   return { targets: [...targets].sort(columnOrder), executors, missing };
-}
-
-/** Every port but the drop port, and every 16-bit group and session id. */
-const ALL_PORTS = Array.from({ length: DROP_PORT }, (_, i) => i);
-const ALL_IDS = Array.from({ length: 0xffff }, (_, i) => i + 1);
-
-/**
- * One vPDP that owns everything, on a hypervisor with any image executor,
- * behind the Target interface: VirtualizedTarget's shape for executors it
- * does not take (the compiled one). Packets go through the same
- * classification, slots and egress filter.
- */
-export class HypervisorTarget implements Target {
-  readonly apiVersion = TARGET_API_VERSION;
-  readonly name: string;
-  private hv: Hypervisor | undefined;
-
-  constructor(
-    private readonly executor: ImageExecutor,
-    private readonly slots: number,
-  ) {
-    this.name = `hypervisor(${executor.name}, ${slots} slots)`;
-  }
-
-  private get hypervisor(): Hypervisor {
-    if (!this.hv) throw new Error('no pipeline is loaded; call load() first');
-    return this.hv;
-  }
-
-  load(pipeline: Pipeline): void {
-    const hv = new Hypervisor({ executor: this.executor, image: { slots: this.slots } });
-    hv.createVpdp({
-      id: 1,
-      name: pipeline.name,
-      ports: ALL_PORTS,
-      multicastGroups: ALL_IDS,
-      cloneSessions: ALL_IDS,
-      quotas: { stages: 1 << 16, tableEntries: 2 ** 40, registerCells: 2 ** 40, counterCells: 2 ** 40, meterCells: 2 ** 40 },
-    });
-    hv.setClassifier(ALL_PORTS.map((port) => ({ kind: 'port' as const, port, vpdp: 1 })));
-    hv.installPipeline(1, pipeline);
-    this.hv = hv;
-  }
-
-  write(updates: readonly Update[], options: { readonly atomicity?: Atomicity } = {}): WriteResult {
-    return this.hypervisor.tenant(1).write(updates, options.atomicity);
-  }
-
-  read(request: ReadRequest): readonly Entity[] {
-    return this.hypervisor.tenant(1).read(request);
-  }
-
-  process(packet: PacketIn, options: ProcessOptions = {}): ProcessResult {
-    const r = this.hypervisor.process(packet, options);
-    if (r.vpdp === undefined) throw new Error(`ingress port ${packet.port}: ${r.reason}`);
-    return r;
-  }
-
-  processBatch(packets: readonly PacketIn[]): readonly ProcessResult[] {
-    return packets.map((p) => this.process(p));
-  }
-
-  drainDigests(): readonly DigestMessage[] {
-    return this.hypervisor.tenant(1).drainDigests();
-  }
-
-  resources(): ResourceReport {
-    return deviceResources(this.hypervisor.epoch.vpdps.get(1)!.device, this.name);
-  }
 }

@@ -222,15 +222,33 @@ describe('compiled image executor under live management', () => {
     }
   });
 
-  it('its generated code carries the slot accounting as constants', () => {
+  it('its generated code carries the slot accounting, and vPDPs running the same NF share it', () => {
     const engine = new CompiledSlotEngine();
     const hv = new Hypervisor({ executor: engine, image: { slots: 3 } });
-    hv.createVpdp({ id: 1, name: 'a', ports: [0, 1], multicastGroups: [1] });
-    hv.install(1, setups.get('tenant-a')!.source);
+    hv.createVpdp({ id: 1, name: 'a', ports: [0, 1] });
+    hv.createVpdp({ id: 2, name: 'b', ports: [2, 3] });
+    hv.install(1, setups.get('tenant-b')!.source);
+    hv.install(2, setups.get('tenant-b')!.source);
     const epoch = hv.epoch;
     const source = engine.source(epoch, epoch.vpdps.get(1)!);
     // a stage in slot s: resubmit when the cursor is at or past s, then move the cursor
-    expect(source).toMatch(/if \(R\.sl >= [0-2]\) R\.sp\+\+; R\.sl = [0-2];/);
+    expect(source).toMatch(/if \(R\.sl >= SL\d+\) R\.sp\+\+; R\.sl = SL\d+;/);
     expect(source).not.toMatch(/ipv4|ethernet/);
+    // the second tenant's programs lie on other stage ids, so other slots, yet run the same code
+    expect(engine.source(epoch, epoch.vpdps.get(2)!)).toBe(source);
+    // and each gets its own slots: the figures are the reference executor's on both (no entries: every lookup misses)
+    const reference = new Hypervisor({ executor: new ReferenceSlotEngine(), image: { slots: 3 } });
+    reference.createVpdp({ id: 1, name: 'a', ports: [0, 1] });
+    reference.createVpdp({ id: 2, name: 'b', ports: [2, 3] });
+    reference.install(1, setups.get('tenant-b')!.source);
+    reference.install(2, setups.get('tenant-b')!.source);
+    const b = setups.get('tenant-b')!;
+    const rules = [0, 1, 2, 3].map((port) => ({ kind: 'port' as const, port, vpdp: port < 2 ? 1 : 2 }));
+    for (const h of [hv, reference]) h.setClassifier(rules);
+    const figures = (h: Hypervisor): string[] => b.generated.packets.slice(0, 500).map((p, i) => answer(() => packetAnswer(h.process({ ...p, port: i % 4 }))));
+    const got = figures(hv);
+    expect(got).toEqual(figures(reference));
+    const passes = (vpdp: number): number => got.filter((a) => a.includes(`"vpdp":${vpdp}`)).map((a) => JSON.parse(a).slots.slotPasses as number).reduce((x, y) => x + y, 0);
+    expect(passes(1)).not.toBe(passes(2));
   });
 });

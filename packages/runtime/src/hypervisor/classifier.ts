@@ -36,18 +36,22 @@ const ETH = 14;
 export const VXLAN_UDP_PORT = 4789;
 
 /** Which vPDP a packet belongs to, and the packet its programs see. Never throws. */
+const NONE: Encapsulation = Object.freeze({ kind: 'none' });
+
 export function classify(rules: readonly ClassifierRule[], port: number, data: Uint8Array): Classified {
-  const problems: string[] = [];
-  for (const [i, rule] of rules.entries()) {
+  // the per-packet path: an indexed loop, and nothing allocated but the answer
+  let problem: string | undefined;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (rule.kind === 'port') {
-      if (port === rule.port) return { vpdp: rule.vpdp, rule: i, packet: data, encapsulation: { kind: 'none' } };
+      if (port === rule.port) return { vpdp: rule.vpdp, rule: i, packet: data, encapsulation: NONE };
       continue;
     }
     if (rule.ports && !rule.ports.includes(port)) continue;
     if (rule.kind === 'descriptionHeader') {
       const dh = readDescriptionHeader(data);
       if (typeof dh === 'string') {
-        problems.push(dh);
+        problem ??= dh;
         continue;
       }
       return { vpdp: dh.vpdp, rule: i, packet: data.subarray(DH_LENGTH), encapsulation: { kind: 'descriptionHeader', vpdp: dh.vpdp }, headerBytes: dh.length - DH_LENGTH };
@@ -71,7 +75,7 @@ export function classify(rules: readonly ClassifierRule[], port: number, data: U
       };
     }
   }
-  return { vpdp: undefined, reason: problems[0] ?? 'no classifier rule matches' };
+  return { vpdp: undefined, reason: problem ?? 'no classifier rule matches' };
 }
 
 /** A big-endian 16-bit value (an EtherType, a UDP port). */

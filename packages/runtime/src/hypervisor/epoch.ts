@@ -36,6 +36,18 @@ export interface VpdpRuntime {
   readonly device: DeviceState;
   /** Digests its programs sent, until its control plane drains them (one queue across epochs). */
   readonly digests: DigestMessage[];
+  /** Its packet counters (one set across epochs). */
+  readonly counters: VpdpCounters;
+}
+
+export interface VpdpCounters {
+  packets: number;
+  outputs: number;
+  dropped: number;
+  /** Outputs stopped at the egress filter: they were sent outside the vPDP. */
+  contained: number;
+  /** Passes through the stage slots (1 + resubmissions per packet). */
+  slotPasses: number;
 }
 
 export interface Epoch {

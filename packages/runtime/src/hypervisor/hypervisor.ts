@@ -12,8 +12,8 @@ import { readEntities } from '../control/read.js';
 import { applyUpdates } from '../control/write.js';
 import { loadPipeline, type Pipeline, type PipelineSource } from '../pipeline/pipeline.js';
 import { DROP_PORT, type DigestMessage, type PacketIn, type PacketOut } from '../target/target.js';
-import { classify, encapsulate, type ClassifierRule } from './classifier.js';
-import type { Epoch, ImageExecutor, InstalledProgram, VirtualResult, VpdpRuntime } from './epoch.js';
+import { classify, encapsulate, type ClassifierRule, type Encapsulation } from './classifier.js';
+import type { Epoch, ImageExecutor, InstalledProgram, VirtualResult, VpdpCounters, VpdpRuntime } from './epoch.js';
 import { compileProgram, idSpan } from './generic-program.js';
 import { DEFAULT_IMAGE, fitsImage, type ImageConfig } from './image.js';
 import { checkIsolation, outputsOf, type Quotas, type VpdpSpec } from './isolation.js';
@@ -63,14 +63,7 @@ export interface UnclassifiedResult {
 
 export type HypervisorResult = VirtualResult | UnclassifiedResult;
 
-export interface VpdpCounters {
-  packets: number;
-  outputs: number;
-  dropped: number;
-  /** Outputs stopped at the egress filter: they were sent outside the vPDP. */
-  contained: number;
-  slotPasses: number;
-}
+export type { VpdpCounters } from './epoch.js';
 
 interface VpdpRecord {
   readonly spec: VpdpSpec;
@@ -111,6 +104,14 @@ function firstFit(taken: [number, number][], size: number, max: number, what: st
 
 const EMPTY: Pipeline = { name: '(none)', source: 'policy', steps: [], digest: '' };
 
+/** See Hypervisor.portPlan. */
+interface PortPlan {
+  readonly rules: readonly ClassifierRule[];
+  readonly direct?: VpdpRuntime;
+}
+
+const NO_ENCAPSULATION = { encapsulation: { kind: 'none' } } as const;
+
 export interface InstallOptions {
   /** Table entries written into the new configuration before it is swapped in (all or nothing). */
   readonly entries?: readonly Update[];
@@ -122,6 +123,7 @@ export class Hypervisor {
   readonly image: ImageConfig;
   private readonly executor: ImageExecutor;
   private readonly maxPasses: number;
+  private readonly runOptions: { readonly maxPasses: number };
   private readonly records = new Map<number, VpdpRecord>();
   private classifier: readonly ClassifierRule[];
   private current: Epoch;
@@ -133,6 +135,7 @@ export class Hypervisor {
     this.executor = options.executor;
     this.executor.prepare?.(this.image);
     this.maxPasses = options.maxPasses ?? 16;
+    this.runOptions = { maxPasses: this.maxPasses };
     this.classifier = options.classifier ?? [];
     this.current = { number: 0, image: this.image, classifier: this.classifier, vpdps: new Map() };
   }
@@ -339,7 +342,10 @@ export class Hypervisor {
   /** One packet: classify, run its vPDP's chain on the current epoch, wrap what leaves as it came. Never throws for any bytes. */
   process(packet: PacketIn, options: { readonly trace?: boolean } = {}): HypervisorResult {
     const epoch = this.current;
-    const c = classify(this.rulesFor(epoch, packet.port), packet.port, packet.data);
+    const plan = this.portPlan(epoch, packet.port);
+    // the common case: the port's first rule is a port rule, so every packet on it is that vPDP's, as it came
+    if (plan.direct) return this.run(epoch, plan.direct, packet, NO_ENCAPSULATION, options);
+    const c = classify(plan.rules, packet.port, packet.data);
     const runtime = c.vpdp === undefined ? undefined : epoch.vpdps.get(c.vpdp);
     if (c.vpdp === undefined || !runtime) {
       const reason = c.vpdp === undefined ? c.reason : `vPDP ${c.vpdp} does not exist`;
@@ -349,15 +355,19 @@ export class Hypervisor {
     if (!runtime.ports.has(packet.port)) {
       return { vpdp: undefined, outputs: [], dropped: 'unclassified', reason: `port ${packet.port} is not a port of vPDP "${runtime.spec.name}"`, passes: 0, epoch: epoch.number };
     }
-    const result = this.executor.process(epoch, runtime, { ...packet, data: c.packet }, { ...options, maxPasses: this.maxPasses });
-    const counters = this.records.get(runtime.spec.id)?.counters;
-    if (counters) {
-      counters.packets++;
-      counters.outputs += result.outputs.length;
-      counters.contained += result.slots.contained;
-      counters.slotPasses += result.slots.slotPasses;
-      if (result.dropped) counters.dropped++;
-    }
+    const inner = c.packet === packet.data ? packet : { ...packet, data: c.packet };
+    return this.run(epoch, runtime, inner, c, options);
+  }
+
+  /** Run a classified packet on its vPDP, count it, and wrap what leaves as the packet came. */
+  private run(epoch: Epoch, runtime: VpdpRuntime, packet: PacketIn, c: { readonly encapsulation: Encapsulation; readonly headerBytes?: number }, options: { readonly trace?: boolean }): HypervisorResult {
+    const result = this.executor.process(epoch, runtime, packet, options.trace ? { trace: true, maxPasses: this.maxPasses } : this.runOptions);
+    const counters = runtime.counters;
+    counters.packets++;
+    counters.outputs += result.outputs.length;
+    counters.contained += result.slots.contained;
+    counters.slotPasses += result.slots.slotPasses;
+    if (result.dropped) counters.dropped++;
     if (c.encapsulation.kind === 'none') return result;
     return { ...result, outputs: result.outputs.map((o) => ({ ...o, data: encapsulate(c.encapsulation, o.data, c.headerBytes ?? 0) })) };
   }
@@ -369,23 +379,29 @@ export class Hypervisor {
     return rec;
   }
 
-  private rules: { epoch: Epoch; byPort: Map<number, readonly ClassifierRule[]> } | undefined;
+  private ports: { epoch: Epoch; byPort: (PortPlan | undefined)[] } | undefined;
 
   /**
-   * The rules that may claim a packet on this port: a rule naming a vPDP
-   * applies on that vPDP's ports only, so one tenant's tag rule never
-   * captures traffic on another tenant's ports.
+   * How packets on a port are classified in an epoch: the rules that may
+   * claim them — a rule naming a vPDP applies on that vPDP's ports only, so
+   * one tenant's tag rule never captures traffic on another tenant's ports —
+   * and, when the first of them is a port rule, its vPDP (every packet on
+   * the port is that vPDP's, unwrapped). Made once per port and epoch.
    */
-  private rulesFor(epoch: Epoch, port: number): readonly ClassifierRule[] {
-    if (this.rules?.epoch !== epoch) this.rules = { epoch, byPort: new Map() };
-    let rules = this.rules.byPort.get(port);
-    if (!rules) {
-      rules = epoch.classifier.filter(
+  private portPlan(epoch: Epoch, port: number): PortPlan {
+    if (this.ports?.epoch !== epoch) this.ports = { epoch, byPort: [] };
+    const cacheable = Number.isInteger(port) && port >= 0 && port <= DROP_PORT;
+    let plan = cacheable ? this.ports.byPort[port] : undefined;
+    if (!plan) {
+      const rules = epoch.classifier.filter(
         (r) => r.kind === 'descriptionHeader' || ((r.kind !== 'port' || r.port === port) && (epoch.vpdps.get(r.vpdp)?.ports.has(port) ?? false)),
       );
-      this.rules.byPort.set(port, rules);
+      const first = rules[0];
+      const direct = first?.kind === 'port' ? epoch.vpdps.get(first.vpdp) : undefined;
+      plan = direct ? { rules, direct } : { rules };
+      if (cacheable) this.ports.byPort[port] = plan;
     }
-    return rules;
+    return plan;
   }
 
   /**
@@ -412,6 +428,7 @@ export class Hypervisor {
         steps: r.installed.filter((i) => !r.disabled.has(i.generic.name)),
         device: r.device,
         digests: r.digests,
+        counters: r.counters,
       });
     }
     this.current = { number: this.current.number + 1, image: this.image, classifier: this.classifier, vpdps };

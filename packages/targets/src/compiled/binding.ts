@@ -9,7 +9,6 @@
  */
 import { toHex, type KeyMatch, type Program } from '@mpvisor/mpapi';
 import type { DigestMessage, MeterCell, ProgramState, TableState, WriteJournal } from '@mpvisor/runtime';
-import type { Helpers } from './runtime.js';
 import { buildTable, CTable, patchExact, syncDefault, type TablePlan, type Val } from './tables.js';
 
 /** What an action asks of the pass, and the stage-slot cursor of a virtualized run, in the form generated code writes them. */
@@ -45,9 +44,14 @@ export interface Env {
   readonly counters: readonly { readonly packets: bigint[]; readonly bytes: bigint[] }[];
   readonly meters: readonly (MeterCell | null)[][];
   readonly digest: (index: number, values: readonly Val[], timestamp: number) => void;
+  /** The stage slot of each decoupled stage id (relative to the program's first), for code generated with slot accounting. */
+  readonly slots?: readonly number[];
+  /** The constants lifted out of the code (see ControlHooks.liftConstants). */
+  readonly constants?: readonly Val[];
 }
 
-export type Factory = (H: Helpers, E: Env) => StepFn;
+/** Generated code, built: binds the step function to a program's state. */
+export type Factory = (E: Env) => StepFn;
 
 export interface BoundProgram {
   /** The program whose names the state goes by (the tenant's, for a positional copy in the image). */
@@ -64,9 +68,10 @@ export interface BoundProgram {
  * Bind a program's state. `program` names the state (its stages,
  * registers, counters, meters and digests, in the order the generated code
  * indexes them); `plans` come from the generated code; `digest` takes the
- * digests it sends.
+ * digests it sends; `extra` has what code generated with hooks reads (an
+ * image program's stage slots and lifted constants).
  */
-export function bindProgram(program: Program, state: ProgramState, plans: readonly TablePlan[], journal: WriteJournal, digest: (message: DigestMessage) => void): BoundProgram {
+export function bindProgram(program: Program, state: ProgramState, plans: readonly TablePlan[], journal: WriteJournal, digest: (message: DigestMessage) => void, extra: Pick<Env, 'slots' | 'constants'> = {}): BoundProgram {
   const tables = program.stages.map((st) => state.tables.get(st.name)!);
   const ctables = program.stages.map(() => new CTable());
   const seen = journal.end;
@@ -83,6 +88,7 @@ export function bindProgram(program: Program, state: ProgramState, plans: readon
       d.fields.forEach((f, j) => (out[f.name] = toHex(BigInt.asUintN(f.width, BigInt(values[j]!)))));
       digest({ program: program.name, digest: d.name, values: out, timestamp: BigInt(timestamp) });
     },
+    ...extra,
   };
   return { program, plans, tables, ctables, env, seen };
 }

@@ -29,7 +29,7 @@ import { processPacket, programStep } from '../reference/process.js';
 import { bindProgram, newRequests, syncProgram, type BoundProgram, type StepFn } from './binding.js';
 import { STD_SLOTS } from './codegen.js';
 import { runCompiledPasses, type PassLoop } from './pass-loop.js';
-import { HELPERS, timestampOf } from './runtime.js';
+import { timestampOf } from './runtime.js';
 import { compileStep, type StepCode } from './step-code.js';
 
 export interface CompiledTargetOptions {
@@ -161,7 +161,7 @@ export class CompiledTarget extends DeviceTarget {
         bp = bindProgram(s.program, device.programs.get(s.program.name)!, s.code.plans, device.journal, (d) => this.digests.push(d));
         programs.set(s.program.name, bp);
       }
-      return s.code.factory(HELPERS, bp.env);
+      return s.code.factory(bp.env);
     });
     const loop: PassLoop = { steps, cloneSessions: device.cloneSessions, multicastGroups: device.multicastGroups, maxPasses: this.maxPasses, S: this.S, R: this.R };
     return { device, programs: [...programs.values()], loop };

@@ -384,8 +384,9 @@ function sortBuckets(m: KeyMap, depth: number): void {
  * the winning CEntry or null. `T` names the stage's CTable, `mask(i, m)` is
  * the source of key i masked by the mask source m.
  */
-export function lookupSource(name: string, T: string, plan: TablePlan): string {
-  const params = plan.keys.map((_, i) => `k${i}`).join(', ');
+export function lookupSource(name: string, plan: TablePlan): string {
+  const T = 'T';
+  const params = ['T', ...plan.keys.map((_, i) => `k${i}`)].join(', ');
   const masked = (i: number, m: string): string => {
     const k = plan.keys[i]!;
     if (k.match === 'exact') return `k${i}`;

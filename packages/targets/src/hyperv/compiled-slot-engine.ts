@@ -7,8 +7,9 @@
  * hypervisor on a CPU would run it — and bound to the vPDP's state.
  *
  * The stage slots are kept exactly as the reference executor keeps them
- * (slot-engine.ts): each decoupled stage's slot, `(base + id) mod N`, is a
- * constant in the generated code, which moves the slot cursor and counts a
+ * (slot-engine.ts): each decoupled stage's slot, `(base + id) mod N`, is
+ * bound with the program's state, and the generated code moves the slot
+ * cursor with it, counts a
  * resubmission when a stage falls in an earlier or the same slot, counts
  * the generic tables a stage looks up (a condition binding; one match table
  * per class of key plus the action-bitmap table; one primitive table per
@@ -16,15 +17,24 @@
  * drops, digests, state and the slot figures are the reference executor's,
  * byte for byte; the differential tests check it.
  *
+ * Code is shared by shape: a program's constants are lifted out of its code
+ * and bound with its state, like the action parameters HyperV's primitives
+ * read from tables, and stage slots are bound the same way. So every vPDP
+ * whose program has the same shape — a thousand tenants each with its own
+ * L2 switch flooding to its own multicast group — runs one generated
+ * function, one thing for the JIT to optimise, bound to its own state.
+ *
  * Per-packet consistency comes from the epochs: a chain is built for one
  * VpdpRuntime (one epoch's view of a vPDP) and never changes; a program
- * kept across a change keeps its generated code and bound state. Entry
+ * kept across a change keeps its bound state. Entry
  * writes reach the lookup structures through the device's write journal
  * before the next packet. Traces, and a vPDP with a program the generator
  * refuses, run on the reference executor over the same state.
  */
 import { MpvisorError } from '@mpvisor/mpapi';
 import {
+  DROP_PORT,
+  idSpan,
   slotOf,
   type Epoch,
   type GenericStage,
@@ -40,19 +50,22 @@ import { bindProgram, newRequests, syncProgram, type BoundProgram } from '../com
 import type { ControlHooks } from '../compiled/codegen.js';
 import { STD_SLOTS } from '../compiled/codegen.js';
 import { runCompiledPasses, type PassLoop } from '../compiled/pass-loop.js';
-import { HELPERS } from '../compiled/runtime.js';
-import { compileStep, type StepCode } from '../compiled/step-code.js';
+import { compileStep, FactoryCache, type StepCode } from '../compiled/step-code.js';
 import { ReferenceSlotEngine } from './slot-engine.js';
 
 /** An installed program's generated code and its binding to the vPDP's state. */
 interface CompiledProgram {
   readonly code: StepCode;
+  /** The stage slot of each of its stage ids (relative to its base). */
+  readonly slots: readonly number[];
   bound?: BoundProgram;
 }
 
 /** One epoch's chain of a vPDP, ready to run; null when a program of it runs on the reference executor. */
 interface Chain {
   readonly loop: PassLoop;
+  /** The vPDP's ports as a bitmap over every port number, for the egress filter. */
+  readonly ports: Uint8Array;
   readonly programs: readonly BoundProgram[];
   readonly journal: WriteJournal;
 }
@@ -61,16 +74,26 @@ export class CompiledSlotEngine implements ImageExecutor {
   readonly name = 'compiled-slots';
   private readonly reference = new ReferenceSlotEngine();
   private readonly programs = new WeakMap<InstalledProgram, CompiledProgram>();
+  private readonly factories = new FactoryCache();
   private readonly chains = new WeakMap<VpdpRuntime, Chain | null>();
+  /** The last vPDP and its chain: packets come in runs of one tenant's traffic. */
+  private lastVpdp: VpdpRuntime | undefined;
+  private lastChain: Chain | null = null;
   private readonly S = new Float64Array(STD_SLOTS);
   private readonly R = newRequests();
 
   process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult {
     if (options.trace) return this.reference.process(epoch, vpdp, packet, options);
-    let chain = this.chains.get(vpdp);
-    if (chain === undefined || (chain !== null && chain.loop.maxPasses !== options.maxPasses)) {
-      chain = this.chain(epoch, vpdp, options.maxPasses);
-      this.chains.set(vpdp, chain);
+    let chain: Chain | null | undefined;
+    if (this.lastVpdp === vpdp) chain = this.lastChain;
+    else {
+      chain = this.chains.get(vpdp);
+      if (chain === undefined || (chain !== null && chain.loop.maxPasses !== options.maxPasses)) {
+        chain = this.chain(epoch, vpdp, options.maxPasses);
+        this.chains.set(vpdp, chain);
+      }
+      this.lastVpdp = vpdp;
+      this.lastChain = chain;
     }
     if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
     const journal = chain.journal;
@@ -83,8 +106,9 @@ export class CompiledSlotEngine implements ImageExecutor {
     const result = runCompiledPasses(chain.loop, packet);
     // the egress filter: nothing leaves through a port outside the vPDP (filtered only when something would)
     let outputs: readonly PacketOut[] = result.outputs;
+    const mask = chain.ports;
     for (let i = 0; i < outputs.length; i++) {
-      if (!vpdp.ports.has(outputs[i]!.port)) {
+      if (mask[outputs[i]!.port] !== 1) {
         outputs = outputs.filter((o) => vpdp.ports.has(o.port));
         break;
       }
@@ -108,18 +132,23 @@ export class CompiledSlotEngine implements ImageExecutor {
     for (const p of vpdp.steps) {
       const c = this.compiled(p, epoch);
       if (!c.code.compiled) return null;
-      c.bound ??= bindProgram(p.state.program, p.state, c.code.plans, journal, (d) => vpdp.digests.push(d));
+      c.bound ??= bindProgram(p.state.program, p.state, c.code.plans, journal, (d) => vpdp.digests.push(d), { slots: c.slots, constants: c.code.constants });
       programs.push(c.bound);
-      steps.push(c.code.factory(HELPERS, c.bound.env));
+      steps.push(c.code.factory(c.bound.env));
     }
     const loop: PassLoop = { steps, cloneSessions: vpdp.device.cloneSessions, multicastGroups: vpdp.device.multicastGroups, maxPasses, S: this.S, R: this.R };
-    return { loop, programs, journal };
+    const ports = new Uint8Array(DROP_PORT + 1);
+    for (const port of vpdp.ports) ports[port] = 1;
+    return { loop, programs, journal, ports };
   }
 
   private compiled(p: InstalledProgram, epoch: Epoch): CompiledProgram {
     let c = this.programs.get(p);
     if (!c) {
-      c = { code: compileStep(p.generic.ir, p.generic.when, slotHooks(p, epoch.image.slots, epoch.image.primitivesPerSlot)) };
+      const { slots, primitivesPerSlot } = epoch.image;
+      const g = p.generic;
+      const code = compileStep(g.ir, g.when, slotHooks(p, primitivesPerSlot), this.factories);
+      c = { code, slots: Array.from({ length: idSpan(g) }, (_, id) => slotOf(p.base + id, slots)) };
       this.programs.set(p, c);
     }
     return c;
@@ -129,9 +158,10 @@ export class CompiledSlotEngine implements ImageExecutor {
 /**
  * The slot accounting of reference slot-engine.ts as generated code: the
  * image's node `n<i>` is the tenant's i-th control node, realised by one
- * decoupled stage.
+ * decoupled stage. Slots are read from the binding (`E.slots`), so the code
+ * does not depend on where the program's stage ids lie.
  */
-function slotHooks(p: InstalledProgram, slots: number, primitivesPerSlot: number): ControlHooks {
+function slotHooks(p: InstalledProgram, primitivesPerSlot: number): ControlHooks {
   const nodes = p.state.program.control.nodes;
   const byNode = new Map(p.generic.stages.map((s) => [s.node, s]));
   const stageOf = (id: string): GenericStage => {
@@ -140,11 +170,12 @@ function slotHooks(p: InstalledProgram, slots: number, primitivesPerSlot: number
     return s;
   };
   // a stage never branches backwards within one pass: an earlier or the same slot means a resubmission
-  const enter = (id: number): string => {
-    const slot = slotOf(p.base + id, slots);
-    return `if (R.sl >= ${slot}) R.sp++; R.sl = ${slot};`;
-  };
+  const enter = (id: number): string => `if (R.sl >= SL${id}) R.sp++; R.sl = SL${id};`;
+  const prelude = Array.from({ length: idSpan(p.generic) }, (_, id) => `const SL${id} = E.slots[${id}];`);
   return {
+    title: 'image program',
+    liftConstants: true,
+    prelude: ['// the stage slot of each stage id', ...prelude],
     node(id) {
       const s = stageOf(id);
       if (!s.match) return [enter(s.id), 'R.st++;'];
