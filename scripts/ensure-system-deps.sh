@@ -32,3 +32,12 @@ if ! command -v tshark >/dev/null 2>&1; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 fi
 need_apt tshark tshark
+
+# docker-registry (the CNCF distribution registry) and htpasswd: the registry
+# tests start their own server on loopback with an htpasswd file (bcrypt, as
+# distribution requires). On a host that allows it, the package's install also
+# starts a system service on port 5000; the tests neither use nor need it.
+need_apt docker-registry docker-registry
+need_apt apache2-utils htpasswd
+# openssl: the bearer-token registry tests make a signing key and certificate with it.
+need_apt openssl openssl
