@@ -106,11 +106,12 @@ describe('npm run bench, tiny', () => {
 
   it('scale: every vPDP count on every executor, and the big tables', () => {
     const sc = report.sections.scale!;
-    expect(sc.rows.map((r) => `${r.executor}@${r.vpdps}`)).toEqual(tiny.scaleVpdps.flatMap((n) => report.executors.map((e) => `${e.id}@${n}`)));
+    expect(sc.rows.map((r) => `${r.executor}@${r.vpdps}`)).toEqual(report.executors.flatMap((e) => tiny.scaleVpdps.map((n) => `${e.id}@${n}`)));
     for (const r of sc.rows) {
       expect(r.error).toBeUndefined();
       expect(r.withTraffic).toBe(r.vpdps);
-      expect(positive(r.pps) && positive(r.latencyMicros) && r.packets > 0 && r.setupSeconds >= 0).toBe(true);
+      expect(positive(r.pps) && positive(r.burstPps) && positive(r.latencyMicros) && r.packets > 0 && r.setupSeconds >= 0).toBe(true);
+      expect(r.burstRepetitions).toHaveLength(r.repetitions.length);
       expect(r.unclassified).toBe(0);
     }
     expect(sc.bigTables.entriesPerTable).toBe(tiny.bigTableEntries);
@@ -132,7 +133,7 @@ describe('npm run bench, tiny', () => {
       expect(r.error).toBeUndefined();
       expect(r.installs).toBe(tiny.reconfigInstalls - 1);
       expect(r.toggles).toBe(tiny.reconfigInstalls);
-      expect(positive(r.installMedianMillis) && positive(r.installMaxMillis) && positive(r.toggleMedianMillis)).toBe(true);
+      expect(positive(r.installMedianMillis) && positive(r.installMaxMillis) && positive(r.firstPacketMedianMillis) && positive(r.toggleMedianMillis)).toBe(true);
       expect(positive(r.baselinePps) && positive(r.duringPps)).toBe(true);
       expect(r.packets).toBe(tiny.reconfigInstalls * tiny.reconfigEvery);
       expect(r.lost).toBe(0);

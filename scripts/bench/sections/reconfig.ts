@@ -24,6 +24,8 @@ export interface ReconfigRow {
   readonly installs: number;
   readonly installMedianMillis: number;
   readonly installMaxMillis: number;
+  /** A's first packet after each install: what an executor that prepares lazily (generating code) pays there. */
+  readonly firstPacketMedianMillis: number;
   /** setEnabled of A's firewall, off and on (pipeline manipulation). */
   readonly toggles: number;
   readonly toggleMedianMillis: number;
@@ -104,6 +106,7 @@ export function reconfigRowFor(ex: BenchExecutor, installs: number, every: numbe
   const { hv } = setUp(ex, vs[0]);
   for (let i = 0; i < Math.min(total, 2_000); i++) hv.process(s[i]!);
   const times: number[] = [];
+  const firsts: number[] = [];
   const epochs = new Set<number>();
   let lost = 0;
   let current = 0;
@@ -116,7 +119,11 @@ export function reconfigRowFor(ex: BenchExecutor, installs: number, every: numbe
       hv.install(A, v.source, { entries: v.reinstall });
       times.push(Number(now() - ti) / 1e6);
     }
+    // A's first packet on the new epoch (the stream alternates A and B; installs land before an A packet)
+    const first = i > 0 && i % every === 0;
+    const tp = first ? now() : 0n;
     const r = hv.process(s[i]!);
+    if (first) firsts.push(Number(now() - tp) / 1e6);
     if (r.vpdp === undefined) lost++;
     else if (r.vpdp === A) epochs.add(r.epoch);
   }
@@ -138,6 +145,7 @@ export function reconfigRowFor(ex: BenchExecutor, installs: number, every: numbe
     executor: ex.id,
     installs: times.length,
     installMedianMillis: median(times),
+    firstPacketMedianMillis: median(firsts),
     installMaxMillis: times.length === 0 ? Number.NaN : Math.max(...times),
     toggles: toggles.length,
     toggleMedianMillis: median(toggles),
@@ -158,7 +166,7 @@ export async function runReconfig(executors: readonly Host[], installs: number, 
       log(`  ${h.id}: install ${row.installMedianMillis.toFixed(2)} ms (median of ${row.installs}), lost ${row.lost}`);
     } catch (e) {
       const nan = Number.NaN;
-      rows.push({ executor: h.id, installs: 0, installMedianMillis: nan, installMaxMillis: nan, toggles: 0, toggleMedianMillis: nan, packets: 0, baselinePps: nan, duringPps: nan, lost: nan, epochsSeen: 0, error: e instanceof Error ? e.message : String(e) });
+      rows.push({ executor: h.id, installs: 0, installMedianMillis: nan, installMaxMillis: nan, firstPacketMedianMillis: nan, toggles: 0, toggleMedianMillis: nan, packets: 0, baselinePps: nan, duringPps: nan, lost: nan, epochsSeen: 0, error: e instanceof Error ? e.message : String(e) });
     }
   }
   return { every, rows };

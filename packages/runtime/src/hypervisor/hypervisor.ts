@@ -340,7 +340,7 @@ export class Hypervisor {
   }
 
   /** One packet: classify, run its vPDP's chain on the current epoch, wrap what leaves as it came. Never throws for any bytes. */
-  process(packet: PacketIn, options: { readonly trace?: boolean } = {}): HypervisorResult {
+  process(packet: PacketIn, options?: { readonly trace?: boolean }): HypervisorResult {
     const epoch = this.current;
     const plan = this.portPlan(epoch, packet.port);
     // the common case: the port's first rule is a port rule, so every packet on it is that vPDP's, as it came
@@ -360,8 +360,8 @@ export class Hypervisor {
   }
 
   /** Run a classified packet on its vPDP, count it, and wrap what leaves as the packet came. */
-  private run(epoch: Epoch, runtime: VpdpRuntime, packet: PacketIn, c: { readonly encapsulation: Encapsulation; readonly headerBytes?: number }, options: { readonly trace?: boolean }): HypervisorResult {
-    const result = this.executor.process(epoch, runtime, packet, options.trace ? { trace: true, maxPasses: this.maxPasses } : this.runOptions);
+  private run(epoch: Epoch, runtime: VpdpRuntime, packet: PacketIn, c: { readonly encapsulation: Encapsulation; readonly headerBytes?: number }, options: { readonly trace?: boolean } | undefined): HypervisorResult {
+    const result = this.executor.process(epoch, runtime, packet, options?.trace ? { trace: true, maxPasses: this.maxPasses } : this.runOptions);
     const counters = runtime.counters;
     counters.packets++;
     counters.outputs += result.outputs.length;

@@ -8,7 +8,7 @@
  * date from the device's write journal before a packet.
  */
 import { toHex, type KeyMatch, type Program } from '@mpvisor/mpapi';
-import type { DigestMessage, MeterCell, ProgramState, TableState, WriteJournal } from '@mpvisor/runtime';
+import type { DigestMessage, MeterCell, ProcessResult, ProgramState, TableState, WriteJournal } from '@mpvisor/runtime';
 import { buildTable, CTable, patchExact, syncDefault, type TablePlan, type Val } from './tables.js';
 
 /** What an action asks of the pass, and the stage-slot cursor of a virtualized run, in the form generated code writes them. */
@@ -27,10 +27,13 @@ export interface Requests {
   sp: number;
   st: number;
   sn: number;
+  /** What the pass loop leaves: the passes a packet took, and why it was dropped ('' when it was not). */
+  np: number;
+  dr: NonNullable<ProcessResult['dropped']> | '';
 }
 
 export function newRequests(): Requests {
-  return { cl: false, cs: 0, cm: 0, rs: false, rc: false, ts: undefined, sl: -1, sp: 1, st: 0, sn: 0 };
+  return { cl: false, cs: 0, cm: 0, rs: false, rc: false, ts: undefined, sl: -1, sp: 1, st: 0, sn: 0, np: 0, dr: '' };
 }
 
 /** One program's generated function: the packet's bytes in, the deparsed bytes out (undefined when a policy step's condition skipped it). */

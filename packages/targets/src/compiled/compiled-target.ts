@@ -28,7 +28,7 @@ import type { PassRequests } from '../reference/primitives.js';
 import { processPacket, programStep } from '../reference/process.js';
 import { bindProgram, newRequests, syncProgram, type BoundProgram, type StepFn } from './binding.js';
 import { STD_SLOTS } from './codegen.js';
-import { runCompiledPasses, type PassLoop } from './pass-loop.js';
+import { resultOf, runCompiledPasses, type PassLoop } from './pass-loop.js';
 import { timestampOf } from './runtime.js';
 import { compileStep, type StepCode } from './step-code.js';
 
@@ -201,6 +201,6 @@ export class CompiledTarget extends DeviceTarget {
   }
 
   private pass(packet: PacketIn): ProcessResult {
-    return runCompiledPasses(this.bound!.loop, packet);
+    return resultOf(this.R, runCompiledPasses(this.bound!.loop, packet));
   }
 }

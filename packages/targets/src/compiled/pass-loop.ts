@@ -6,6 +6,8 @@
  * a vPDP's chain.
  */
 import { DROP_PORT, type PacketIn, type PacketOut, type ProcessResult, type Replica } from '@mpvisor/runtime';
+
+type DropReason = NonNullable<ProcessResult['dropped']>;
 import type { Requests, StepFn } from './binding.js';
 
 export interface PassLoop {
@@ -22,7 +24,12 @@ const OUTPUT_INSTANCE = { ingress: 'ingressClone', egress: 'egressClone' } as co
 // module constants: read once, not through a module namespace on every packet
 const DROP = DROP_PORT;
 
-export function runCompiledPasses(loop: PassLoop, packet: PacketIn): ProcessResult {
+/**
+ * Run a packet; returns its outputs, and leaves in `loop.R` the passes it
+ * took (`np`) and why it was dropped (`dr`, '' when it was not), so each
+ * caller builds its one result object.
+ */
+export function runCompiledPasses(loop: PassLoop, packet: PacketIn): PacketOut[] {
   const { steps, S, R } = loop;
   // clones, if any; the common case allocates only the final outputs array
   let clones: PacketOut[] | undefined;
@@ -80,17 +87,17 @@ export function runCompiledPasses(loop: PassLoop, packet: PacketIn): ProcessResu
       }
     }
     if (again !== 0) {
-      if (pass >= loop.maxPasses) return { outputs: clones ?? [], passes: pass, dropped: 'resubmitLimit' };
+      if (pass >= loop.maxPasses) return ended(R, pass, 'resubmitLimit', clones ?? []);
       if (again === 2) input = current;
       instanceType = again === 1 ? 6 : 4;
       continue;
     }
-    if (dropped) return { outputs: clones ?? [], passes: pass, dropped: 'dropped' };
+    if (dropped) return ended(R, pass, 'dropped', clones ?? []);
     const group = S[5]!;
     if (group !== 0) {
       const replicas = loop.multicastGroups.get(group);
-      if (!replicas) return { outputs: clones ?? [], passes: pass, dropped: 'unknownMulticastGroup' };
-      if (replicas.length === 0) return { outputs: clones ?? [], passes: pass, dropped: 'emptyMulticastGroup' };
+      if (!replicas) return ended(R, pass, 'unknownMulticastGroup', clones ?? []);
+      if (replicas.length === 0) return ended(R, pass, 'emptyMulticastGroup', clones ?? []);
       const n = replicas.length;
       const outputs: PacketOut[] = clones ?? new Array<PacketOut>(n);
       const at = clones ? clones.length : 0;
@@ -98,10 +105,21 @@ export function runCompiledPasses(loop: PassLoop, packet: PacketIn): ProcessResu
         const r = replicas[i]!;
         outputs[at + i] = { port: r.port, data: current, instance: 'replica', rid: r.instance };
       }
-      return { outputs, passes: pass };
+      return ended(R, pass, '', outputs);
     }
     const out: PacketOut = { port: S[1]!, data: current, instance: 'normal' };
     if (clones) clones.push(out);
-    return { outputs: clones ?? [out], passes: pass };
+    return ended(R, pass, '', clones ?? [out]);
   }
+}
+
+function ended(R: Requests, passes: number, drop: DropReason | '', outputs: PacketOut[]): PacketOut[] {
+  R.np = passes;
+  R.dr = drop;
+  return outputs;
+}
+
+/** The ProcessResult of a run, for a caller with nothing to add. */
+export function resultOf(R: Requests, outputs: PacketOut[]): ProcessResult {
+  return R.dr === '' ? { outputs, passes: R.np } : { outputs, passes: R.np, dropped: R.dr };
 }

@@ -42,6 +42,7 @@ import {
   type InstalledProgram,
   type PacketIn,
   type PacketOut,
+  type SlotRun,
   type VirtualResult,
   type VpdpRuntime,
   type WriteJournal,
@@ -79,6 +80,7 @@ export class CompiledSlotEngine implements ImageExecutor {
   /** The last vPDP and its chain: packets come in runs of one tenant's traffic. */
   private lastVpdp: VpdpRuntime | undefined;
   private lastChain: Chain | null = null;
+  private lastSlots: SlotRun = { slotPasses: 0, tablesUsed: 0, nativeTables: 0, contained: 0 };
   private readonly S = new Float64Array(STD_SLOTS);
   private readonly R = newRequests();
 
@@ -103,21 +105,25 @@ export class CompiledSlotEngine implements ImageExecutor {
     R.sp = 1;
     R.st = 0;
     R.sn = 0;
-    const result = runCompiledPasses(chain.loop, packet);
+    const sent = runCompiledPasses(chain.loop, packet);
     // the egress filter: nothing leaves through a port outside the vPDP (filtered only when something would)
-    let outputs: readonly PacketOut[] = result.outputs;
+    let outputs: readonly PacketOut[] = sent;
     const mask = chain.ports;
-    for (let i = 0; i < outputs.length; i++) {
-      if (mask[outputs[i]!.port] !== 1) {
-        outputs = outputs.filter((o) => vpdp.ports.has(o.port));
+    for (let i = 0; i < sent.length; i++) {
+      if (mask[sent[i]!.port] !== 1) {
+        outputs = sent.filter((o) => mask[o.port] === 1);
         break;
       }
     }
-    const contained = result.outputs.length - outputs.length;
-    const slots = { slotPasses: R.sp, tablesUsed: R.st + R.sp, nativeTables: R.sn, contained };
-    if (result.dropped) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs, dropped: result.dropped };
-    if (outputs.length === 0 && contained > 0) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs, dropped: 'outsideVpdp' };
-    return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: result.passes, outputs };
+    const contained = sent.length - outputs.length;
+    // packets on one path have the same figures: reuse the last (readonly) object rather than make one per packet
+    let slots = this.lastSlots;
+    if (slots.slotPasses !== R.sp || slots.tablesUsed !== R.st + R.sp || slots.nativeTables !== R.sn || slots.contained !== contained) {
+      slots = this.lastSlots = { slotPasses: R.sp, tablesUsed: R.st + R.sp, nativeTables: R.sn, contained };
+    }
+    const dropped = R.dr !== '' ? R.dr : outputs.length === 0 && contained > 0 ? 'outsideVpdp' : undefined;
+    if (dropped) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: R.np, outputs, dropped };
+    return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: R.np, outputs };
   }
 
   /** The generated JavaScript of each program of a vPDP's chain (or why it runs on the reference executor). */

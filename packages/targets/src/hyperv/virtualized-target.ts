@@ -80,7 +80,7 @@ export class VirtualizedTarget implements Target {
     return this.hypervisor.tenant(VPDP).read(request);
   }
 
-  process(packet: PacketIn, options: ProcessOptions = {}): VirtualResult {
+  process(packet: PacketIn, options?: ProcessOptions): VirtualResult {
     const hv = this.hypervisor;
     if (!Number.isInteger(packet.port) || packet.port < 0 || packet.port > MAX_PORT) {
       throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port} is not in 0..${MAX_PORT}`);
