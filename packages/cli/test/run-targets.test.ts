@@ -27,11 +27,11 @@ describe('mpvisor run --target', () => {
   it.each([
     ['router', 'examples/nfs/router.ts', 'router.entries.json'],
     ['l2-switch', 'examples/nfs/l2-switch.ts', 'l2-switch.entries.json'],
-  ])('%s: the same output captures on reference, compiled, virtualized:1, virtualized:4, rmt and rmt:tofino-like', async (nf, module, entries) => {
+  ])('%s: the same output captures on reference, compiled, virtualized:1, virtualized:4, virtualized:2:compiled, rmt and rmt:tofino-like', async (nf, module, entries) => {
     const reference = await runOn(undefined, nf, module, entries);
     expect(reference.code).toBe(0);
     expect(reference.files.size).toBeGreaterThan(0);
-    for (const target of ['compiled', 'virtualized:1', 'virtualized:4', 'rmt', 'rmt:tofino-like']) {
+    for (const target of ['compiled', 'virtualized:1', 'virtualized:4', 'virtualized:2:compiled', 'rmt', 'rmt:tofino-like']) {
       const r = await runOn(target, nf, module, entries);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -44,8 +44,11 @@ describe('mpvisor run --target', () => {
   it('an unknown target is a usage error listing the targets', async () => {
     const r = await runOn('fpga', 'router', 'examples/nfs/router.ts', 'router.entries.json');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/target "fpga": unknown target "fpga"; targets are reference, compiled, virtualized\[:slots\], rmt\[:rmt\|tofino-like\]/);
+    expect(r.stderr).toMatch(/target "fpga": unknown target "fpga"; targets are reference, compiled, virtualized\[:slots\]\[:reference\|compiled\], rmt\[:rmt\|tofino-like\]/);
     const bad = await runOn('virtualized:0', 'router', 'examples/nfs/router.ts', 'router.entries.json');
     expect(bad.stderr).toMatch(/slots must be a positive integer, not "0"/);
+    const twice = await runOn('virtualized:compiled:reference', 'router', 'examples/nfs/router.ts', 'router.entries.json');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/the image executor is given twice/);
   });
 });
