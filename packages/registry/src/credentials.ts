@@ -10,10 +10,11 @@
  * `MPVISOR_REGISTRY_TOKEN`, or `MPVISOR_REGISTRY_USER` with
  * `MPVISOR_REGISTRY_PASSWORD`.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { MpvisorError } from '@mpvisor/mpapi';
+import { writeFileAtomic } from './atomic-file.js';
 
 /** A user name and password (basic auth, or exchanged for a bearer token), or a bearer token sent as is. */
 export type Credentials = { username: string; password: string } | { token: string };
@@ -111,23 +112,11 @@ function readFile(file: string): CredentialsFile {
   return { version: 1, registries: out };
 }
 
-/** Write to a private temporary file beside the target, flush it, then rename over the target: readers see the old or the new file, never a mix. */
+/** The file whole or not at all, private to the user. */
 function writeFileAtomically(file: string, content: CredentialsFile): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(content, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // The umask cannot widen 0600, but a file created by an older version might have been: set it explicitly.
-    chmodSync(temp, 0o600);
-    renameSync(temp, file);
+    writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   } catch (e) {
-    rmSync(temp, { force: true });
     throw new MpvisorError('FAILED_PRECONDITION', `cannot write credentials file ${file}: ${(e as Error).message}`);
   }
 }

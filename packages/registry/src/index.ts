@@ -28,3 +28,4 @@ export { defaultCredentialsFile, registryKey, loadCredentials, credentialsFromEn
 export { openStore, login, DEFAULT_STORE_DIR, type OpenStoreOptions, type LoginOptions } from './open-store.js';
 export { auditModule, assertAudited, type AuditReport, type AuditFinding, type AuditOptions } from './audit.js';
 export { typedModuleSource, writeTypedModule, type TypedModuleOptions } from './typed-module.js';
+export { writeFileAtomic } from './atomic-file.js';

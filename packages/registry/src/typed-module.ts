@@ -7,10 +7,9 @@
  * — the part `programFromIR` cannot know. A policy exports its programs, typed
  * the same way, and the policy rebuilt with `policy(…)` from them.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { BoolExpr, MpvisorError, decodeIR, digestOf, orThrow, policy, programFromIR, type Policy, type PolicyBuilder, type Program } from '@mpvisor/mpapi';
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind, type CodeBlockWriter, type SourceFile } from 'ts-morph';
+import { writeFileAtomic } from './atomic-file.js';
 
 export interface TypedModuleOptions {
   /** The name of the exported builder; by default the NF's name in camelCase (`fw-strict` → `fwStrict`). */
@@ -125,16 +124,7 @@ function separateStatements(text: string): string {
 
 /** Write the typed module for `ir` to `file`, creating directories; the file appears whole or not at all. */
 export function writeTypedModule(file: string, ir: Program | Policy, options: TypedModuleOptions = {}): void {
-  const text = typedModuleSource(ir, options);
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text, 'utf8');
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(file, typedModuleSource(ir, options));
 }
 
 interface ProgramNames {

@@ -15,7 +15,7 @@ import { assertAudited, auditModule, type AuditReport } from '@mpvisor/registry'
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLES = path.join(REPO_ROOT, 'examples/nfs');
-const GENERATED_FIXTURE = fileURLToPath(new URL('./fixtures/generated/firewall.ts', import.meta.url));
+const GENERATED_FIXTURE = fileURLToPath(new URL('../../../examples/registry/firewall.ts', import.meta.url));
 
 let tmp: string;
 /** One project for the many small modules: the repository's compiler options (ES2022 lib, node types). */

@@ -4,7 +4,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { bit, type FieldPath, type Fields, type ProgramBuilder, type WritablePath } from '@mpvisor/mpapi';
 import { firewall as local } from '../../../examples/nfs/firewall.js';
-import { firewall, type FirewallSchema, type FirewallStages } from './fixtures/generated/firewall.js';
+import { firewall, type FirewallSchema, type FirewallStages } from '../../../examples/registry/firewall.js';
 
 type Local = typeof local extends ProgramBuilder<infer S, infer St> ? { schema: S; stages: St } : never;
 

@@ -11,13 +11,19 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Project, type SourceFile } from 'ts-morph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bit, MpvisorError, program, std, type Policy, type Program, type ProgramBuilder } from '@mpvisor/mpapi';
+import { bit, canonicalJson, MpvisorError, program, std, type Policy, type Program, type ProgramBuilder } from '@mpvisor/mpapi';
 import { typedModuleSource, writeTypedModule } from '@mpvisor/registry';
 import { policies, programs } from '../../../examples/nfs/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixtures/generated/firewall.ts', import.meta.url));
-const FIXTURE_OPTIONS = { exportName: 'firewall', reference: 'examples/firewall@1.0.0' } as const;
+/** The committed pull of acme/firewall@1.0.0 (docs/registry.md): the type tests and the example's derive import it. */
+const FIXTURE = fileURLToPath(new URL('../../../examples/registry/firewall.ts', import.meta.url));
+const FIXTURE_OPTIONS = {
+  exportName: 'firewall',
+  reference: 'acme/firewall@1.0.0',
+  // the manifest digest of that publish, as its header records it
+  manifestDigest: 'sha256:b11be8d66887c566c6e4f7c38456466f1d78182182d48ee45f2c4fbe8b03d7dc',
+} as const;
 
 type AnyBuilder = { readonly name: string; toIR(): Program | Policy; irDigest(): string };
 const NFS: readonly (readonly [string, AnyBuilder])[] = [...Object.entries(programs), ...Object.entries(policies)];
@@ -175,8 +181,9 @@ describe('an edited module', () => {
 });
 
 describe('typedModuleSource', () => {
-  it('matches the committed fixture the type tests import (UPDATE_FIXTURES=1 rewrites it)', () => {
-    const text = typedModuleSource(programs.firewall.toIR(), FIXTURE_OPTIONS);
+  it('matches the committed examples/registry/firewall.ts the type tests import (UPDATE_FIXTURES=1 rewrites it)', () => {
+    // a pull writes the IR as published: its canonical JSON
+    const text = typedModuleSource(JSON.parse(canonicalJson(programs.firewall.toIR())) as Program, FIXTURE_OPTIONS);
     if (process.env.UPDATE_FIXTURES === '1') writeFileSync(FIXTURE, text);
     expect(readFileSync(FIXTURE, 'utf8')).toBe(text);
   });
