@@ -389,6 +389,12 @@ export class Hypervisor {
    * the port is that vPDP's, unwrapped). Made once per port and epoch.
    */
   private portPlan(epoch: Epoch, port: number): PortPlan {
+    const ports = this.ports;
+    // the per-packet path: the plan made for this port in this epoch
+    if (ports?.epoch === epoch && (port >>> 0) === port) {
+      const known = ports.byPort[port];
+      if (known) return known;
+    }
     if (this.ports?.epoch !== epoch) this.ports = { epoch, byPort: [] };
     const cacheable = Number.isInteger(port) && port >= 0 && port <= DROP_PORT;
     let plan = cacheable ? this.ports.byPort[port] : undefined;

@@ -99,7 +99,8 @@ export class CompiledSlotEngine implements ImageExecutor {
     }
     if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
     const journal = chain.journal;
-    for (const p of chain.programs) if (p.seen !== journal.end) syncProgram(p, journal);
+    const programs = chain.programs;
+    for (let i = 0; i < programs.length; i++) if (programs[i]!.seen !== journal.end) syncProgram(programs[i]!, journal);
     const R = this.R;
     R.sl = -1;
     R.sp = 1;
@@ -176,26 +177,28 @@ function slotHooks(p: InstalledProgram, primitivesPerSlot: number): ControlHooks
     return s;
   };
   // a stage never branches backwards within one pass: an earlier or the same slot means a resubmission
-  const enter = (id: number): string => `if (R.sl >= SL${id}) R.sp++; R.sl = SL${id};`;
+  // (the cursor lives in locals while the control runs, and goes back to R after it, however it ends)
+  const enter = (id: number): string => `if ($sl >= SL${id}) $sp++; $sl = SL${id};`;
   const prelude = Array.from({ length: idSpan(p.generic) }, (_, id) => `const SL${id} = E.slots[${id}];`);
   return {
     title: 'image program',
     liftConstants: true,
     prelude: ['// the stage slot of each stage id', ...prelude],
+    around: { before: ['let $sl = R.sl, $sp = R.sp, $st = R.st, $sn = R.sn;'], after: ['R.sl = $sl; R.sp = $sp; R.st = $st; R.sn = $sn;'] },
     node(id) {
       const s = stageOf(id);
-      if (!s.match) return [enter(s.id), 'R.st++;'];
+      if (!s.match) return [enter(s.id), '$st++;'];
       // one match table per class of key, and the action-bitmap table when there are several
       const classes = new Set(s.match.columns.map((c) => c.class)).size;
       const lookups = classes === 0 ? 0 : classes + (classes > 1 ? 1 : 0);
-      return [enter(s.id), lookups > 0 ? `R.sn++; R.st += ${lookups};` : 'R.sn++;'];
+      return [enter(s.id), lookups > 0 ? `$sn++; $st += ${lookups};` : '$sn++;'];
     },
     action(id, action) {
       const s = stageOf(id);
       const length = s.match!.generic.actions[action]!.body.length;
       const lines: string[] = [];
       for (let chunk = 1; chunk * primitivesPerSlot < length; chunk++) lines.push(enter(s.id + chunk));
-      if (length > 0) lines.push(`R.st += ${length};`);
+      if (length > 0) lines.push(`$st += ${length};`);
       return lines;
     },
   };
