@@ -25,6 +25,7 @@ import {
   type VpdpConfig,
 } from '@mpvisor/runtime';
 import { MpvisorError, type ErrorCode } from '@mpvisor/mpapi';
+import { openStore, Registry } from '@mpvisor/registry';
 import { ReferenceSlotEngine } from '@mpvisor/targets';
 import { loadNfs, type FoundNf } from './load-module.js';
 import { describe } from './commands/build.js';
@@ -40,6 +41,8 @@ export interface LoadedVpdp {
   readonly config: VpdpConfig;
   readonly nf: FoundNf;
   readonly pipeline: Pipeline;
+  /** A published NF's IR digest, checked once more when the hypervisor installs it. */
+  readonly digest?: string;
   readonly entries?: { readonly source: string; readonly from: EntriesUpdates };
 }
 
@@ -60,25 +63,35 @@ export async function readConfig(file: string): Promise<HypervisorConfig> {
   return config;
 }
 
-/** Load a vPDP's NF module and entries file, all checked: a problem names the vPDP, the file and the place. */
+/** Load a vPDP's NF (a module, or a published NF pulled and verified) and entries file, all checked: a problem names the vPDP, the file and the place. */
 export async function loadVpdp(config: HypervisorConfig, v: VpdpConfig): Promise<LoadedVpdp> {
   const vpdp = `vPDP "${v.name}"`;
+  const what = 'module' in v.nf ? v.nf.module : v.nf.registry;
   let nf: FoundNf;
+  let digest: string | undefined;
   try {
-    nf = pick(await loadNfs(resolve(v.nf.module)), v.nf.export, v.nf.module);
+    if ('module' in v.nf) nf = pick(await loadNfs(resolve(v.nf.module)), v.nf.export, v.nf.module);
+    else {
+      // data, never code: the IR as published, verified against its digests
+      const pulled = await new Registry(openStore(config.registry)).pull(v.nf.registry);
+      const ir = pulled.ir;
+      nf = { file: pulled.reference, exportName: pulled.reference, builder: { name: ir.name, toIR: () => ir, irDigest: () => pulled.irDigest } };
+      digest = pulled.irDigest;
+    }
   } catch (e) {
-    throw new ConfigError(`${vpdp}, ${placeIn(config, v, 'nf')}: ${v.nf.module}: ${describe(e)}`);
+    throw new ConfigError(`${vpdp}, ${placeIn(config, v, 'nf')}: ${what}: ${describe(e)}`);
   }
   let pipeline: Pipeline;
   try {
     pipeline = loadPipeline(nf.builder);
   } catch (e) {
-    throw new ConfigError(`${vpdp}, ${placeIn(config, v, 'nf')}: ${v.nf.module} (export ${nf.exportName}): ${describe(e)}`);
+    throw new ConfigError(`${vpdp}, ${placeIn(config, v, 'nf')}: ${what} (export ${nf.exportName}): ${describe(e)}`);
   }
-  if (v.entries === undefined) return { config: v, nf, pipeline };
+  const loaded = { config: v, nf, pipeline, ...(digest !== undefined ? { digest } : {}) };
+  if (v.entries === undefined) return loaded;
   try {
     const from = entriesToUpdates(parseEntriesFile(await readFile(v.entries, 'utf8'), v.entries), pipeline, v.entries);
-    return { config: v, nf, pipeline, entries: { source: v.entries, from } };
+    return { ...loaded, entries: { source: v.entries, from } };
   } catch (e) {
     throw new ConfigError(`${vpdp}, ${placeIn(config, v, 'entries')}: ${describe(e)}`);
   }
@@ -133,9 +146,9 @@ export function setUpVpdps(hv: Hypervisor, config: HypervisorConfig, vpdps: read
   for (const l of vpdps) {
     const v = l.config;
     try {
-      reports.set(v.id, hv.install(v.id, l.nf.builder));
+      reports.set(v.id, hv.install(v.id, l.nf.builder, l.digest !== undefined ? { digest: l.digest } : {}));
     } catch (e) {
-      throw new ConfigError(`vPDP "${v.name}", ${placeIn(config, v, 'nf')}: cannot install ${l.nf.builder.name} from ${v.nf.module}: ${describe(e)}`);
+      throw new ConfigError(`vPDP "${v.name}", ${placeIn(config, v, 'nf')}: cannot install ${l.nf.builder.name} from ${l.nf.file}: ${describe(e)}`);
     }
     if (!l.entries) continue;
     const result = hv.tenant(v.id).write(l.entries.from.updates, 'rollbackOnError');

@@ -343,7 +343,7 @@ describe('parseHypervisorConfig', () => {
       message = (e as Error).message;
     }
     expect(message).toContain('p.yaml: expected a VLAN id, a whole number 0..4095, got 5000 (at $.vpdps[0].classify[1].vlan)');
-    expect(message).toContain('p.yaml: unknown property "exprt" in nf (expected module, export) (at $.vpdps[1].nf.exprt)');
+    expect(message).toContain('p.yaml: unknown property "exprt" in nf (expected module, export, registry) (at $.vpdps[1].nf.exprt)');
     const semantic = bad.replace('{ vlan: 5000 }', '{ vlan: 50 }').replace(', exprt: x', '');
     try {
       parseHypervisorConfig(semantic, 'p.yaml');

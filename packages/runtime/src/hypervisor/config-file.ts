@@ -2,7 +2,8 @@
  * Data plane configuration files: one generic image and the virtual data
  * planes on it — for each its ports, multicast groups and clone sessions,
  * quotas, the classifier rules that claim its packets, the NF module it
- * runs, and optionally an entries file and a capture to run through it.
+ * runs (a module, or `scope/name@version` in a registry), and optionally
+ * an entries file and a capture to run through it.
  * YAML or JSON, decoded with closed io-ts codecs (a misspelt key is an
  * error, not ignored); every problem names the file and the JSON path.
  * Paths inside the file are relative to the file. The format is
@@ -85,7 +86,7 @@ const RuleCodec = closed(
   {},
   { port: Port, vlan: intIn(0, 4095, 'a VLAN id'), vxlan: intIn(0, 0xffffff, 'a VXLAN VNI'), descriptionHeader: t.literal(true), ports: Ports },
 );
-const NfCodec = closed('nf', { module: NonEmpty }, { export: NonEmpty });
+const NfCodec = closed('nf', {}, { module: NonEmpty, export: NonEmpty, registry: NonEmpty });
 const VpdpCodec = closed(
   'vPDP',
   { id: intIn(0, 0xffff, 'a vPDP id'), name: NonEmpty, ports: Ports, classify: t.array(RuleCodec, 'a list of classifier rules'), nf: NfCodec },
@@ -98,7 +99,7 @@ const VpdpCodec = closed(
     inPort: Port,
   },
 );
-const ConfigCodec = closed('data plane configuration', { vpdps: t.array(VpdpCodec, 'a list of vPDPs') }, { image: ImageCodec });
+const ConfigCodec = closed('data plane configuration', { vpdps: t.array(VpdpCodec, 'a list of vPDPs') }, { image: ImageCodec, registry: NonEmpty });
 
 // ---------------------------------------------------------------- what a file decodes to
 
@@ -114,8 +115,12 @@ export interface VpdpConfig {
   readonly quotas: Partial<Quotas>;
   /** Its classifier rules, each restricted to the vPDP's own ports. */
   readonly classify: readonly ClassifierRule[];
-  /** The NF module (relative to the working directory if the file's path was) and which export to run. */
-  readonly nf: { readonly module: string; readonly export?: string };
+  /**
+   * The NF: a module (relative to the working directory if the file's path
+   * was) and which export to run, or a published NF (`scope/name@version`)
+   * in the configuration's registry.
+   */
+  readonly nf: { readonly module: string; readonly export?: string } | { readonly registry: string };
   readonly entries?: string;
   readonly pcap?: string;
   /** Ingress port of the capture's packets (pcapng: plus the interface index); default the first port. */
@@ -126,6 +131,8 @@ export interface HypervisorConfig {
   /** The file, as named. */
   readonly source: string;
   readonly image: Partial<ImageConfig>;
+  /** Where `nf: { registry }` NFs are pulled from: a directory (resolved against the file) or a URL; absent, the default store. */
+  readonly registry?: string;
   readonly vpdps: readonly VpdpConfig[];
 }
 
@@ -194,6 +201,9 @@ export function parseHypervisorConfig(text: string, source: string): HypervisorC
       if (r.vxlan !== undefined) return [{ kind: 'vxlan', vni: r.vxlan, vpdp: v.id, ports: [...ports] }];
       return [{ kind: 'descriptionHeader', ports: [...ports] }];
     });
+    const nfKinds = (['module', 'registry'] as const).filter((k) => v.nf[k] !== undefined);
+    if (nfKinds.length !== 1) at(`${path}.nf`, `vPDP "${v.name}": an nf has exactly one of module, registry; this one has ${nfKinds.length === 0 ? 'none' : 'both'}`);
+    if (v.nf.registry !== undefined && v.nf.export !== undefined) at(`${path}.nf.export`, `vPDP "${v.name}": a published NF is one NF; "export" goes with "module"`);
     const inPort = v.inPort ?? v.ports[0] ?? 0;
     if (v.inPort !== undefined && !own(v.inPort)) at(`${path}.inPort`, `vPDP "${v.name}": port ${v.inPort} is not one of its ports (${v.ports.join(', ')})`);
     return {
@@ -205,7 +215,7 @@ export function parseHypervisorConfig(text: string, source: string): HypervisorC
       cloneSessions: v.cloneSessions ?? [],
       quotas: v.quotas ?? {},
       classify: rules,
-      nf: { module: local(v.nf.module), ...(v.nf.export !== undefined ? { export: v.nf.export } : {}) },
+      nf: v.nf.registry !== undefined ? { registry: v.nf.registry } : { module: local(v.nf.module ?? ''), ...(v.nf.export !== undefined ? { export: v.nf.export } : {}) },
       ...(v.entries !== undefined ? { entries: local(v.entries) } : {}),
       ...(v.pcap !== undefined ? { pcap: local(v.pcap) } : {}),
       inPort,
@@ -213,7 +223,8 @@ export function parseHypervisorConfig(text: string, source: string): HypervisorC
   });
   if (file.vpdps.length === 0) at('$.vpdps', 'no vPDPs');
   if (issues.length > 0) throw new MpvisorError('INVALID_ARGUMENT', issues);
-  return { source, image: file.image ?? {}, vpdps };
+  const registry = file.registry === undefined ? undefined : /^[a-z][a-z0-9+.-]*:\/\//i.test(file.registry) ? file.registry : local(file.registry);
+  return { source, image: file.image ?? {}, ...(registry !== undefined ? { registry } : {}), vpdps };
 }
 
 /**
@@ -251,7 +262,7 @@ export function missingFiles(config: HypervisorConfig): Issue[] {
       }
       if (!ok) issues.push(problem(config.source, `${v.path}.${key}`, `vPDP "${v.name}": ${what} ${file} does not exist`));
     };
-    check(v.nf.module, 'nf.module', 'NF module');
+    if ('module' in v.nf) check(v.nf.module, 'nf.module', 'NF module');
     check(v.entries, 'entries', 'entries file');
     check(v.pcap, 'pcap', 'capture');
   }
