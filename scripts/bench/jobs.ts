@@ -56,6 +56,8 @@ interface Loaded {
   readonly loops: Loops<PacketIn>;
   readonly pool: readonly PacketIn[];
   readonly batches: readonly (readonly PacketIn[])[];
+  /** Whether single process() calls have been warmed up: a target whose processBatch has its own loop leaves process() cold. */
+  singlesWarm?: boolean;
 }
 
 export class Performer {
@@ -79,6 +81,10 @@ export class Performer {
       }
       case 'singles': {
         const l = this.current();
+        if (!l.singlesWarm) {
+          l.loops.singles(l.pool, Math.max(job.count, 2_000), 0);
+          l.singlesWarm = true;
+        }
         const out = l.loops.singles(l.pool, job.count, job.offset);
         l.target.drainDigests();
         return out;

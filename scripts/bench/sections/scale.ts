@@ -124,6 +124,8 @@ export function scaleRowsFor(ex: BenchExecutor, counts: readonly number[], o: Lo
       }
       const perRep = Math.max(1, Math.ceil(o.latencySamples / o.repetitions));
       const samples: number[] = [];
+      // single calls warmed up first, as the batches were
+      loops.singles(loaded.pool, Math.max(perRep, 2_000), 0);
       for (let r = 0; r < o.repetitions; r++) samples.push(...loops.singles(loaded.pool, perRep, r * perRep));
       const results = loaded.pool.map((p) => hv.process(p));
       const share = (f: (x: (typeof results)[number]) => boolean): number => (results.length === 0 ? Number.NaN : results.filter(f).length / results.length);
