@@ -62,6 +62,9 @@ interface CompiledProgram {
   bound?: BoundProgram;
 }
 
+/** Programs whose generated code is kept for reuse; beyond this many the oldest is dropped. */
+const CODE_CACHE_SIZE = 512;
+
 /** One epoch's chain of a vPDP, ready to run; null when a program of it runs on the reference executor. */
 interface Chain {
   readonly loop: PassLoop;
@@ -76,6 +79,8 @@ export class CompiledSlotEngine implements ImageExecutor {
   private readonly reference = new ReferenceSlotEngine();
   private readonly programs = new WeakMap<InstalledProgram, CompiledProgram>();
   private readonly factories = new FactoryCache();
+  /** Generated code by program content, newest last. */
+  private readonly code = new Map<string, StepCode>();
   private readonly chains = new WeakMap<VpdpRuntime, Chain | null>();
   /** The last vPDP and its chain: packets come in runs of one tenant's traffic. */
   private lastVpdp: VpdpRuntime | undefined;
@@ -154,7 +159,13 @@ export class CompiledSlotEngine implements ImageExecutor {
     if (!c) {
       const { slots, primitivesPerSlot } = epoch.image;
       const g = p.generic;
-      const code = compileStep(g.ir, g.when, slotHooks(p, primitivesPerSlot), this.factories);
+      // a program installed before (a reinstall, a neighbour's copy) is not generated again
+      const key = JSON.stringify([primitivesPerSlot, g.ir, g.when ?? null]);
+      let code = this.code.get(key);
+      if (code) this.code.delete(key);
+      else code = compileStep(g.ir, g.when, slotHooks(p, primitivesPerSlot), this.factories);
+      this.code.set(key, code);
+      if (this.code.size > CODE_CACHE_SIZE) this.code.delete(this.code.keys().next().value!);
       c = { code, slots: Array.from({ length: idSpan(g) }, (_, id) => slotOf(p.base + id, slots)) };
       this.programs.set(p, c);
     }
