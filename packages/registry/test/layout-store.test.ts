@@ -6,7 +6,7 @@
  * lost), and a directory that is not a layout, or whose index is corrupt,
  * is refused by name.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpvisorError } from '@mpvisor/mpapi';
 import { LayoutStore, sha256 } from '@mpvisor/registry';
+import { runWorker } from './support/worker.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REGISTRY_SRC = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 const MT = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -324,16 +324,3 @@ console.log(JSON.stringify(result));
     expect(await store.listRepositories()).toEqual(['acme/fw']);
   });
 });
-
-/** Run a worker with tsx and the source condition; its stdout, or a failure with its stderr. */
-function runWorker(script: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@mpvisor/source', '--import', 'tsx', script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`worker exited with ${code}: ${err}`))));
-  });
-}

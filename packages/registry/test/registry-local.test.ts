@@ -8,7 +8,6 @@
  * hypervisor exactly as the original does, while a tampered one is refused
  * by the hypervisor's own digest check with nothing installed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +33,8 @@ import { firewall } from '../../../examples/nfs/firewall.js';
 import { fwStrict } from '../../../examples/nfs/fw-strict.js';
 import { l2switch } from '../../../examples/nfs/l2-switch.js';
 import { tenantA } from '../../../examples/nfs/policies.js';
+import { runWorker } from './support/worker.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REGISTRY_SRC = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 const CAPTURES = fileURLToPath(new URL('../../../examples/captures/', import.meta.url));
 
@@ -490,17 +489,4 @@ async function tenantASetup(): Promise<{ updates: readonly Update[]; packets: Pa
   const w = native.write(updates, { atomicity: 'rollbackOnError' });
   if (!w.ok) throw new Error(`native: entries refused: ${JSON.stringify(w.results.filter((r) => !r.ok))}`);
   return { updates, packets, want: packets.map((p) => outcome(native.process(p))) };
-}
-
-/** Run a worker with tsx and the source condition; its stdout, or a failure with its stderr. */
-function runWorker(script: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@mpvisor/source', '--import', 'tsx', script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`worker exited with ${code}: ${err}`))));
-  });
 }
