@@ -80,7 +80,7 @@ describe('mpvisor hv with NFs from a registry', () => {
     // the IR layer's blob is named by the IR digest: change one byte of it
     const blob = join(copy, 'registry', 'blobs', 'sha256', irDigestOfA.slice('sha256:'.length));
     const bytes = readFileSync(blob);
-    bytes[bytes.length - 2] ^= 0x01;
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0x01;
     writeFileSync(blob, bytes);
     const file = join(copy, 'config.yaml');
     writeFileSync(file, config({ a: '{ registry: acme/tenant-a@1.0.0 }', b: '{ registry: acme/tenant-b@1.0.0 }' }));
