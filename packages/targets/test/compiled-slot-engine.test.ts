@@ -4,7 +4,9 @@
  * entry writes (inserts, modifies, deletes, default actions), installs and
  * replacements, programs toggled out of a chain and back, uninstalls, on
  * two tenants at once. Two hypervisors, one per executor, receive the same
- * script; every step must give the same answer — a packet's outputs (bytes),
+ * script (single packets, and batches through `processBatch`, which the
+ * compiled executor takes a run of one vPDP at a time); every step must
+ * give the same answer — a packet's outputs (bytes),
  * drop reason, passes, epoch and slot figures, the digests it raised, a
  * write's per-update results, an install's report or error — and at the end
  * both hold the same state. This is what "patched or regenerated on every
@@ -17,6 +19,7 @@ import { MpvisorError } from '@mpvisor/mpapi';
 import { hex, Hypervisor, type HypervisorResult, type ImageExecutor, type PacketIn, type Update } from '@mpvisor/runtime';
 import { CompiledSlotEngine, ReferenceSlotEngine, VirtualizedTarget } from '@mpvisor/targets';
 import { finalState, NFS, setUp, type Setup } from './support/differential.js';
+import { ingressPortOf, twoTenantFrames, twoTenants } from '../../../scripts/bench/workloads.js';
 
 /** Tenant 1 owns ports 0-7, tenant 2 ports 8-15; each chooses among these NFs. */
 const TENANTS = [
@@ -26,6 +29,8 @@ const TENANTS = [
 
 type Op =
   | { readonly kind: 'packet'; readonly tenant: number; readonly nf: number; readonly index: number }
+  /** Several packets through hv.processBatch, in runs of one tenant and across both. */
+  | { readonly kind: 'batch'; readonly packets: readonly { readonly tenant: number; readonly nf: number; readonly index: number }[] }
   | { readonly kind: 'write'; readonly tenant: number; readonly update: number; readonly change: 'insert' | 'delete' | 'modify' | 'default' }
   | { readonly kind: 'install'; readonly tenant: number; readonly nf: number; readonly withEntries: boolean }
   | { readonly kind: 'toggle'; readonly tenant: number; readonly program: number; readonly enabled: boolean }
@@ -77,13 +82,15 @@ class Side {
   }
 
   run(op: Op): string {
+    if (op.kind === 'batch') {
+      const packets = op.packets.map((x) => packetOf(x.tenant, x.nf, x.index));
+      return answer(() => ({ results: this.hv.processBatch(packets).map(packetAnswer), digests: TENANTS.map((t) => this.hv.tenant(t.vpdp).drainDigests()) }));
+    }
     const tenant = TENANTS.find((t) => t.vpdp === op.tenant)!;
     const control = () => this.hv.tenant(op.tenant);
     switch (op.kind) {
       case 'packet': {
-        const s = setups.get(tenant.nfs[op.nf % tenant.nfs.length]!)!;
-        const p = s.generated.packets[op.index % s.generated.packets.length]!;
-        const packet: PacketIn = { ...p, port: tenant.ports[p.port % tenant.ports.length]! };
+        const packet = packetOf(op.tenant, op.nf, op.index);
         return answer(() => ({ result: packetAnswer(this.hv.process(packet)), digests: control().drainDigests() }));
       }
       case 'write': {
@@ -117,8 +124,16 @@ class Side {
     const t = this.hv.tenant(tenant);
     const device = this.hv.epoch.vpdps.get(tenant)!.device;
     const tables = [...device.programs.values()].flatMap((ps) => [...ps.tables.values()].map((x) => ({ program: ps.program.name, stage: x.stage.name, hits: x.hits, misses: x.misses })));
-    return answer(() => finalState((r) => t.read(r), tables));
+    return answer(() => ({ state: finalState((r) => t.read(r), tables), counters: this.hv.counters(tenant) }));
   }
+}
+
+/** A packet of one of the tenant's NFs' generated traffic, on one of the tenant's ports. */
+function packetOf(vpdp: number, nf: number, index: number): PacketIn {
+  const tenant = TENANTS.find((t) => t.vpdp === vpdp)!;
+  const s = setups.get(tenant.nfs[nf % tenant.nfs.length]!)!;
+  const p = s.generated.packets[index % s.generated.packets.length]!;
+  return { ...p, port: tenant.ports[p.port % tenant.ports.length]! };
 }
 
 /** An entry write made from one of the NF's shipped entries: itself, its deletion, a modify to another entry's action, or the stage's default set to it. */
@@ -141,8 +156,11 @@ function changed(updates: readonly Update[], pick: number, change: 'insert' | 'd
   }
 }
 
+const onePacket = fc.record({ tenant: fc.constantFrom(1, 2), nf: fc.nat(3), index: fc.nat(9_999) });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ kind: fc.constant('packet' as const), tenant: fc.constantFrom(1, 2), nf: fc.nat(3), index: fc.nat(9_999) }) },
+  // runs of one tenant's packets, then the other's, so the executor sees runs of several lengths
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('batch' as const), packets: fc.array(fc.array(onePacket, { minLength: 1, maxLength: 12 }).map((run) => run.map((p) => ({ ...p, tenant: run[0]!.tenant }))), { minLength: 1, maxLength: 4 }).map((runs) => runs.flat()) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('write' as const), tenant: fc.constantFrom(1, 2), update: fc.nat(1_000), change: fc.constantFrom('insert' as const, 'delete' as const, 'modify' as const, 'default' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('install' as const), tenant: fc.constantFrom(1, 2), nf: fc.nat(3), withEntries: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('toggle' as const), tenant: fc.constantFrom(1, 2), program: fc.nat(3), enabled: fc.boolean() }) },
@@ -179,6 +197,32 @@ describe('compiled image executor under live management', () => {
   it('a long script: 20,000 steps, mostly packets, on 4 slots', () => {
     const script = fc.sample(op, { numRuns: 20_000, seed: 0x6d7076 });
     expect(disagreement(4, script)).toBeUndefined();
+  });
+
+  it.each(['reference', 'compiled'] as const)('processBatch gives what process gives, packet by packet, counters included (%s executor; port rules, a VLAN rule, unclassified packets)', (engine) => {
+    const t = twoTenants();
+    const make = (): Hypervisor => {
+      const hv = new Hypervisor({ executor: engine === 'compiled' ? new CompiledSlotEngine() : new ReferenceSlotEngine(), image: { slots: 4 } });
+      hv.createVpdp(t.a.vpdp);
+      hv.createVpdp(t.b.vpdp);
+      hv.setClassifier(t.rules);
+      hv.install(1, t.a.source, { entries: t.a.updates });
+      hv.install(2, t.b.source, { entries: t.b.updates });
+      return hv;
+    };
+    // A's and B's frames alternate, so runs are short; every 17th goes to a port nobody owns (unclassified)
+    const packets: PacketIn[] = twoTenantFrames(600).map((data, i) => ({ port: i % 17 === 16 ? 9 : ingressPortOf(data), data }));
+    const one = make();
+    const batched = make();
+    const want = packets.map((p) => answer(() => packetAnswer(one.process(p))));
+    const got: string[] = [];
+    for (let i = 0; i < packets.length; i += 50) got.push(...batched.processBatch(packets.slice(i, i + 50)).map((r) => answer(() => packetAnswer(r))));
+    expect(got).toEqual(want);
+    expect(want.filter((a) => a.includes('"vpdp":null')).length).toBeGreaterThan(10);
+    for (const vpdp of [1, 2]) {
+      expect(batched.counters(vpdp)).toEqual(one.counters(vpdp));
+      expect(batched.tenant(vpdp).drainDigests()).toEqual(one.tenant(vpdp).drainDigests());
+    }
   });
 
   it('entries written between two packets reach the very next packet', () => {

@@ -81,4 +81,10 @@ export interface ImageExecutor {
   /** Called once with the image's configuration before any packet: an executor that cannot host it (a switch it does not fit) throws here. */
   prepare?(image: ImageConfig): void;
   process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult;
+  /**
+   * Optional: packets[from..to), all of this vPDP, their results into
+   * out[from..to) — for an executor that does once per run what `process`
+   * does per packet. Each result is what `process` would give.
+   */
+  processRun?(epoch: Epoch, vpdp: VpdpRuntime, packets: readonly PacketIn[], from: number, to: number, out: VirtualResult[], options: { readonly maxPasses: number }): void;
 }

@@ -91,21 +91,42 @@ export class CompiledSlotEngine implements ImageExecutor {
 
   process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult {
     if (options.trace) return this.reference.process(epoch, vpdp, packet, options);
+    const chain = this.ready(epoch, vpdp, options.maxPasses);
+    if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
+    return this.runOne(chain, epoch, vpdp, packet);
+  }
+
+  /** A run of one vPDP's packets: the chain found and its tables brought up to date once for all of them. */
+  processRun(epoch: Epoch, vpdp: VpdpRuntime, packets: readonly PacketIn[], from: number, to: number, out: VirtualResult[], options: { readonly maxPasses: number }): void {
+    const chain = this.ready(epoch, vpdp, options.maxPasses);
+    if (chain === null) {
+      for (let k = from; k < to; k++) out[k] = this.reference.process(epoch, vpdp, packets[k]!, options);
+      return;
+    }
+    for (let k = from; k < to; k++) out[k] = this.runOne(chain, epoch, vpdp, packets[k]!);
+  }
+
+  /** The vPDP's chain for this epoch, its lookup structures up to date with the journal; null when it runs on the reference executor. */
+  private ready(epoch: Epoch, vpdp: VpdpRuntime, maxPasses: number): Chain | null {
     let chain: Chain | null | undefined;
     if (this.lastVpdp === vpdp) chain = this.lastChain;
     else {
       chain = this.chains.get(vpdp);
-      if (chain === undefined || (chain !== null && chain.loop.maxPasses !== options.maxPasses)) {
-        chain = this.chain(epoch, vpdp, options.maxPasses);
+      if (chain === undefined || (chain !== null && chain.loop.maxPasses !== maxPasses)) {
+        chain = this.chain(epoch, vpdp, maxPasses);
         this.chains.set(vpdp, chain);
       }
       this.lastVpdp = vpdp;
       this.lastChain = chain;
     }
-    if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
+    if (chain === null) return null;
     const journal = chain.journal;
     const programs = chain.programs;
     for (let i = 0; i < programs.length; i++) if (programs[i]!.seen !== journal.end) syncProgram(programs[i]!, journal);
+    return chain;
+  }
+
+  private runOne(chain: Chain, epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn): VirtualResult {
     const R = this.R;
     R.sl = -1;
     R.sp = 1;

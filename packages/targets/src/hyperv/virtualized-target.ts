@@ -17,6 +17,7 @@ import {
   type DigestMessage,
   type Entity,
   type ImageConfig,
+  type HypervisorResult,
   type ImageExecutor,
   type PacketIn,
   type Pipeline,
@@ -82,18 +83,17 @@ export class VirtualizedTarget implements Target {
 
   process(packet: PacketIn, options?: ProcessOptions): VirtualResult {
     const hv = this.hypervisor;
-    if (!Number.isInteger(packet.port) || packet.port < 0 || packet.port > MAX_PORT) {
-      throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port} is not in 0..${MAX_PORT}`);
-    }
-    if (!(packet.data instanceof Uint8Array)) throw new MpvisorError('INVALID_ARGUMENT', 'packet data must be a Uint8Array');
-    const r = hv.process(packet, options);
-    // the vPDP owns every port but the drop port, where nothing is classified: v1model has no packets arrive there
-    if (r.vpdp === undefined) throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port}: ${r.reason}`);
-    return r;
+    checkPacket(packet);
+    return claimed(packet, hv.process(packet, options));
   }
 
+  /** Every packet checked first (nothing runs if one is bad), then the batch through the hypervisor in one go. */
   processBatch(packets: readonly PacketIn[]): readonly VirtualResult[] {
-    return packets.map((p) => this.process(p));
+    const hv = this.hypervisor;
+    for (const p of packets) checkPacket(p);
+    const results = hv.processBatch(packets);
+    for (let i = 0; i < results.length; i++) claimed(packets[i]!, results[i]!);
+    return results as VirtualResult[];
   }
 
   drainDigests(): readonly DigestMessage[] {
@@ -103,4 +103,18 @@ export class VirtualizedTarget implements Target {
   resources(): ResourceReport {
     return deviceResources(this.hypervisor.epoch.vpdps.get(VPDP)!.device, this.name);
   }
+}
+
+/** The checks every target makes of a packet (the same errors as DeviceTarget's). */
+function checkPacket(packet: PacketIn): void {
+  if (!Number.isInteger(packet.port) || packet.port < 0 || packet.port > MAX_PORT) {
+    throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port} is not in 0..${MAX_PORT}`);
+  }
+  if (!(packet.data instanceof Uint8Array)) throw new MpvisorError('INVALID_ARGUMENT', 'packet data must be a Uint8Array');
+}
+
+/** The vPDP owns every port but the drop port, where nothing is classified: v1model has no packets arrive there. */
+function claimed(packet: PacketIn, r: HypervisorResult): VirtualResult {
+  if (r.vpdp === undefined) throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port}: ${r.reason}`);
+  return r;
 }
