@@ -102,9 +102,7 @@ export function scaleRowsFor(ex: BenchExecutor, counts: readonly number[], o: Lo
       const hv = loaded.hv;
       const loops = loopsFor<PacketIn>({
         process: (p) => hv.process(p),
-        processBatch: (b) => {
-          for (const p of b) hv.process(p);
-        },
+        processBatch: (b) => void hv.processBatch(b),
       });
       const batches = batchesOf(loaded.pool, o.batchSize);
       const burstBatches = batchesOf(loaded.bursts, o.batchSize);
