@@ -112,6 +112,15 @@ interface PortPlan {
 
 const NO_ENCAPSULATION = { encapsulation: { kind: 'none' } } as const;
 
+/** A packet's result, added to its vPDP's counters. */
+function count(counters: VpdpCounters, result: VirtualResult): void {
+  counters.packets++;
+  counters.outputs += result.outputs.length;
+  counters.contained += result.slots.contained;
+  counters.slotPasses += result.slots.slotPasses;
+  if (result.dropped) counters.dropped++;
+}
+
 export interface InstallOptions {
   /** Table entries written into the new configuration before it is swapped in (all or nothing). */
   readonly entries?: readonly Update[];
@@ -380,15 +389,7 @@ export class Hypervisor {
       let j = i + 1;
       while (j < n && this.portPlan(epoch, packets[j]!.port).direct === direct) j++;
       runOf(epoch, direct, packets, i, j, out as VirtualResult[], this.runOptions);
-      const counters = direct.counters;
-      for (let k = i; k < j; k++) {
-        const r = out[k] as VirtualResult;
-        counters.packets++;
-        counters.outputs += r.outputs.length;
-        counters.contained += r.slots.contained;
-        counters.slotPasses += r.slots.slotPasses;
-        if (r.dropped) counters.dropped++;
-      }
+      for (let k = i; k < j; k++) count(direct.counters, out[k] as VirtualResult);
       i = j;
     }
     return out;
@@ -397,12 +398,7 @@ export class Hypervisor {
   /** Run a classified packet on its vPDP, count it, and wrap what leaves as the packet came. */
   private run(epoch: Epoch, runtime: VpdpRuntime, packet: PacketIn, c: { readonly encapsulation: Encapsulation; readonly headerBytes?: number }, options: { readonly trace?: boolean } | undefined): HypervisorResult {
     const result = this.executor.process(epoch, runtime, packet, options?.trace ? { trace: true, maxPasses: this.maxPasses } : this.runOptions);
-    const counters = runtime.counters;
-    counters.packets++;
-    counters.outputs += result.outputs.length;
-    counters.contained += result.slots.contained;
-    counters.slotPasses += result.slots.slotPasses;
-    if (result.dropped) counters.dropped++;
+    count(runtime.counters, result);
     if (c.encapsulation.kind === 'none') return result;
     return { ...result, outputs: result.outputs.map((o) => ({ ...o, data: encapsulate(c.encapsulation, o.data, c.headerBytes ?? 0) })) };
   }
