@@ -29,6 +29,14 @@ export type DropReason =
 
 export type Instance = 'normal' | 'replica' | 'ingressClone' | 'egressClone';
 
+/**
+ * A packet a target sends out. Packet bytes are read-only once handed to a
+ * target, as in a zero-copy switch: an output's `data` may be the input's
+ * own array (an NF that left the bytes as they were forwards them without a
+ * copy) and multicast replicas share one array. A caller that wants to
+ * change an output's bytes copies them first; no target ever writes into
+ * the bytes it was given.
+ */
 export interface PacketOut {
   readonly port: number;
   readonly data: Uint8Array;

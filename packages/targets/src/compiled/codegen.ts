@@ -1085,8 +1085,14 @@ class ProgramGen {
     };
     const lines = ['let n = len - PAY;'];
     for (const s of emitted) lines.push(`if (V$${s.prefix}) n += ${size(s)};`);
+    lines.push('let o, p = 0;');
+    if (emitted.every((s) => this.clean(s))) {
+      // nothing writes a header: if each valid one is emitted where it was parsed, the output is the input, unchanged —
+      // forwarded without a copy (targets never write into a packet's bytes)
+      const inPlace = emitted.flatMap((s) => [`if (V$${s.prefix}) {`, `  if (O$${s.prefix} !== p) moved = true;`, `  p += ${size(s)};`, '}']);
+      lines.push('if (n === len) {', '  let moved = false;', ...indent(inPlace), '  if (!moved) return d;', '  p = 0;', '}');
+    }
     lines.push(
-      'let o, p = 0;',
       'if (n === len) {',
       '  // the headers take the bytes they were parsed from: start from a copy of the input (payload included)',
       '  o = copyOut(d);',
