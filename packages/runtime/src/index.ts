@@ -25,6 +25,7 @@ export { FlatLayout, type FlatHeader, type FlatField, type FlatStack } from './h
 export { compileProgram, idSpan, Rewriter, type GenericProgram, type GenericStage, type GenericMatch, type GenericColumn, type MatchClass } from './hypervisor/generic-program.js';
 export * from './hypervisor/image.js';
 export type * from './hypervisor/epoch.js';
+export { countResult } from './hypervisor/epoch.js';
 export { Hypervisor, TenantControl, DEFAULT_QUOTAS, type HypervisorOptions, type VpdpOptions, type InstallReport, type InstallOptions, type InstalledReport, type HypervisorResult, type UnclassifiedResult, type VpdpCounters } from './hypervisor/hypervisor.js';
 export { tableUsage, footprint, imageOccupancy, imageReport, spread, type TableUsage, type ProgramFootprint, type ImageReport, type Spread } from './hypervisor/report.js';
 export { parseHypervisorConfig, sharedResources, missingFiles, classifierRules, type HypervisorConfig, type VpdpConfig } from './hypervisor/config-file.js';

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Expr, HeaderType, KeyMatch, KeysetValue, ParserState, Primitive, Program, Stage } from '@mpvisor/mpapi';
 import { internetChecksum, loadPipeline, type PacketIn, type Update } from '@mpvisor/runtime';
 import { CompiledTarget, ReferenceTarget } from '@mpvisor/targets';
+import { capsOf } from '../src/compiled/pass-loop.js';
 import { NumHash, SCAN_MAX } from '../src/compiled/tables.js';
 import { finalState, outcome } from './support/differential.js';
 import { Rng } from './support/packets.js';
@@ -797,6 +798,43 @@ describe('every primitive', () => {
       ...opsSetup(new Rng(8)).flatMap((u) => ('stage' in u.entity || 'register' in u.entity || 'meter' in u.entity ? [{ ...u, entity: { ...u.entity, program: 'ops2' } }] : [])),
     ] as Update[];
     expect(differential(policy, packets, { updates }).mismatches).toEqual([]);
+  });
+});
+
+/**
+ * The pass loop is generated with only what a chain's programs can ask for
+ * (pass-loop.ts capsOf). Each capability alone, and none: the program keeps
+ * only the actions that use it (a multicast by assigning standard.mcastGroup
+ * too, and by a parser `set`), so a capability the generator missed would
+ * show as a wrong outcome here.
+ */
+describe('the pass loop generated per chain', () => {
+  const uses = (a: (typeof OPS_ACTIONS)[number], kind: Primitive['kind']): boolean => a.body.some((p) => p.kind === kind);
+  const plain = OPS_ACTIONS.filter((a) => !['clone', 'resubmit', 'recirculate', 'multicast'].some((k) => uses(a, k as Primitive['kind'])));
+  const assignGroup = { name: 'mcast_assign', body: [assign('standard.mcastGroup', cast(F('c.op3'), 16))] };
+  const variants: { name: string; actions: typeof OPS_ACTIONS; parserSet?: boolean; caps: ReturnType<typeof capsOf> }[] = [
+    { name: 'none', actions: plain, caps: { clone: false, again: false, multicast: false } },
+    { name: 'clone', actions: [...plain, ...OPS_ACTIONS.filter((a) => uses(a, 'clone'))], caps: { clone: true, again: false, multicast: false } },
+    { name: 'again', actions: [...plain, ...OPS_ACTIONS.filter((a) => uses(a, 'resubmit') || uses(a, 'recirculate'))], caps: { clone: false, again: true, multicast: false } },
+    { name: 'multicast', actions: [...plain, ...OPS_ACTIONS.filter((a) => uses(a, 'multicast'))], caps: { clone: false, again: false, multicast: true } },
+    { name: 'multicast by assignment', actions: [...plain, assignGroup], caps: { clone: false, again: false, multicast: true } },
+    { name: 'multicast by a parser set', actions: plain, parserSet: true, caps: { clone: false, again: false, multicast: true } },
+  ];
+  const variant = (v: (typeof variants)[number]): Program => {
+    const stage = (name: string, key: string): Stage => ({ ...opsStage(name, key), actions: v.actions.map((a) => ({ kind: 'action', name: a.name, params: (a.params ?? []).map((p) => ({ kind: 'actionParam', ...p })), body: a.body })) });
+    const parser = v.parserSet
+      ? { ...opsProgram.parser, states: opsProgram.parser.states.map((s) => (s.name === 'p_ip' ? { ...s, ops: [...s.ops, { kind: 'set' as const, target: 'standard.mcastGroup', value: cast(F('c.op3'), 16) }] } : s)) }
+      : opsProgram.parser;
+    return { ...opsProgram, name: `ops-${v.name.replace(/ /g, '-')}`, parser, stages: [stage('t1', 'c.op1'), stage('t2', 'c.op2'), dmStage] };
+  };
+
+  it.each(variants.map((v) => [v.name, v] as const))('%s: what capsOf finds, and outcomes identical to the reference', (_, v) => {
+    const program = variant(v);
+    expect(capsOf(program)).toEqual(v.caps);
+    const names = new Set(v.actions.map((a) => a.name));
+    const updates = opsSetup(new Rng(7)).filter((u) => u.entity.kind !== 'tableEntry' || names.has(u.entity.action.action));
+    const run = differential(program, opsPackets(new Rng(0x0c7), 3000), { updates });
+    expect(run.mismatches).toEqual([]);
   });
 });
 

@@ -276,7 +276,7 @@ describe('compiled image executor under live management', () => {
     const epoch = hv.epoch;
     const source = engine.source(epoch, epoch.vpdps.get(1)!);
     // a stage in slot s: resubmit when the cursor is at or past s, then move the cursor
-    expect(source).toMatch(/if \(\$sl >= SL\d+\) \$sp\+\+; \$sl = SL\d+;/);
+    expect(source).toMatch(/if \(S\[9\] >= SL\d+\) S\[10\]\+\+; S\[9\] = SL\d+;/);
     expect(source).not.toMatch(/ipv4|ethernet/);
     // the second tenant's programs lie on other stage ids, so other slots, yet run the same code
     expect(engine.source(epoch, epoch.vpdps.get(2)!)).toBe(source);

@@ -50,6 +50,15 @@ export interface VpdpCounters {
   slotPasses: number;
 }
 
+/** A packet's result, added to its vPDP's counters. */
+export function countResult(counters: VpdpCounters, result: VirtualResult): void {
+  counters.packets++;
+  counters.outputs += result.outputs.length;
+  counters.contained += result.slots.contained;
+  counters.slotPasses += result.slots.slotPasses;
+  if (result.dropped) counters.dropped++;
+}
+
 export interface Epoch {
   readonly number: number;
   readonly image: ImageConfig;
@@ -84,7 +93,10 @@ export interface ImageExecutor {
   /**
    * Optional: packets[from..to), all of this vPDP, their results into
    * out[from..to) — for an executor that does once per run what `process`
-   * does per packet. Each result is what `process` would give.
+   * does per packet. Each result is what `process` would give; unlike
+   * `process` (whose result the hypervisor counts), a run adds its results
+   * to `vpdp.counters` itself (see countResult), where it can do so without
+   * reading each result back.
    */
   processRun?(epoch: Epoch, vpdp: VpdpRuntime, packets: readonly PacketIn[], from: number, to: number, out: VirtualResult[], options: { readonly maxPasses: number }): void;
 }

@@ -13,7 +13,7 @@ import { applyUpdates } from '../control/write.js';
 import { loadPipeline, type Pipeline, type PipelineSource } from '../pipeline/pipeline.js';
 import { DROP_PORT, type DigestMessage, type PacketIn, type PacketOut } from '../target/target.js';
 import { classify, encapsulate, type ClassifierRule, type Encapsulation } from './classifier.js';
-import type { Epoch, ImageExecutor, InstalledProgram, VirtualResult, VpdpCounters, VpdpRuntime } from './epoch.js';
+import { countResult, type Epoch, type ImageExecutor, type InstalledProgram, type VirtualResult, type VpdpCounters, type VpdpRuntime } from './epoch.js';
 import { compileProgram, idSpan } from './generic-program.js';
 import { DEFAULT_IMAGE, fitsImage, type ImageConfig } from './image.js';
 import { checkIsolation, outputsOf, type Quotas, type VpdpSpec } from './isolation.js';
@@ -111,15 +111,6 @@ interface PortPlan {
 }
 
 const NO_ENCAPSULATION = { encapsulation: { kind: 'none' } } as const;
-
-/** A packet's result, added to its vPDP's counters. */
-function count(counters: VpdpCounters, result: VirtualResult): void {
-  counters.packets++;
-  counters.outputs += result.outputs.length;
-  counters.contained += result.slots.contained;
-  counters.slotPasses += result.slots.slotPasses;
-  if (result.dropped) counters.dropped++;
-}
 
 export interface InstallOptions {
   /** Table entries written into the new configuration before it is swapped in (all or nothing). */
@@ -377,19 +368,19 @@ export class Hypervisor {
     const epoch = this.current;
     const n = packets.length;
     const out = new Array<HypervisorResult>(n);
-    const runOf = this.executor.processRun?.bind(this.executor);
+    const executor = this.executor;
     let i = 0;
     while (i < n) {
-      const direct = this.portPlan(epoch, packets[i]!.port).direct;
-      if (!direct || !runOf) {
-        out[i] = direct ? this.run(epoch, direct, packets[i]!, NO_ENCAPSULATION, undefined) : this.process(packets[i]!);
+      const rt = this.directOf(epoch, packets[i]!.port);
+      if (rt === null || executor.processRun === undefined) {
+        out[i] = rt === null ? this.process(packets[i]!) : this.run(epoch, rt, packets[i]!, NO_ENCAPSULATION, undefined);
         i++;
         continue;
       }
+      const direct = this.plans(epoch).direct;
       let j = i + 1;
-      while (j < n && this.portPlan(epoch, packets[j]!.port).direct === direct) j++;
-      runOf(epoch, direct, packets, i, j, out as VirtualResult[], this.runOptions);
-      for (let k = i; k < j; k++) count(direct.counters, out[k] as VirtualResult);
+      while (j < n && direct[packets[j]!.port] === rt) j++;
+      executor.processRun(epoch, rt, packets, i, j, out as VirtualResult[], this.runOptions);
       i = j;
     }
     return out;
@@ -398,7 +389,7 @@ export class Hypervisor {
   /** Run a classified packet on its vPDP, count it, and wrap what leaves as the packet came. */
   private run(epoch: Epoch, runtime: VpdpRuntime, packet: PacketIn, c: { readonly encapsulation: Encapsulation; readonly headerBytes?: number }, options: { readonly trace?: boolean } | undefined): HypervisorResult {
     const result = this.executor.process(epoch, runtime, packet, options?.trace ? { trace: true, maxPasses: this.maxPasses } : this.runOptions);
-    count(runtime.counters, result);
+    countResult(runtime.counters, result);
     if (c.encapsulation.kind === 'none') return result;
     return { ...result, outputs: result.outputs.map((o) => ({ ...o, data: encapsulate(c.encapsulation, o.data, c.headerBytes ?? 0) })) };
   }
@@ -410,7 +401,27 @@ export class Hypervisor {
     return rec;
   }
 
-  private ports: { epoch: Epoch; byPort: (PortPlan | undefined)[] } | undefined;
+  private ports: { epoch: Epoch; byPort: (PortPlan | undefined)[]; direct: (VpdpRuntime | null | undefined)[] } | undefined;
+
+  /** The plans of an epoch, made as ports are first seen. */
+  private plans(epoch: Epoch): { byPort: (PortPlan | undefined)[]; direct: (VpdpRuntime | null | undefined)[] } {
+    if (this.ports?.epoch !== epoch) this.ports = { epoch, byPort: [], direct: [] };
+    return this.ports;
+  }
+
+  /**
+   * The vPDP every packet on a port belongs to as it came (the port's first
+   * rule is a port rule), or null: the batch path's classification, one
+   * array read a packet once the port has been seen in the epoch.
+   */
+  private directOf(epoch: Epoch, port: number): VpdpRuntime | null {
+    const direct = this.plans(epoch).direct;
+    const known = direct[port];
+    if (known !== undefined) return known;
+    const rt = this.portPlan(epoch, port).direct ?? null;
+    if (Number.isInteger(port) && port >= 0 && port <= DROP_PORT) direct[port] = rt;
+    return rt;
+  }
 
   /**
    * How packets on a port are classified in an epoch: the rules that may
@@ -420,15 +431,9 @@ export class Hypervisor {
    * the port is that vPDP's, unwrapped). Made once per port and epoch.
    */
   private portPlan(epoch: Epoch, port: number): PortPlan {
-    const ports = this.ports;
-    // the per-packet path: the plan made for this port in this epoch
-    if (ports?.epoch === epoch && (port >>> 0) === port) {
-      const known = ports.byPort[port];
-      if (known) return known;
-    }
-    if (this.ports?.epoch !== epoch) this.ports = { epoch, byPort: [] };
+    const plans = this.plans(epoch);
     const cacheable = Number.isInteger(port) && port >= 0 && port <= DROP_PORT;
-    let plan = cacheable ? this.ports.byPort[port] : undefined;
+    let plan = cacheable ? plans.byPort[port] : undefined;
     if (!plan) {
       const rules = epoch.classifier.filter(
         (r) => r.kind === 'descriptionHeader' || ((r.kind !== 'port' || r.port === port) && (epoch.vpdps.get(r.vpdp)?.ports.has(port) ?? false)),
@@ -436,7 +441,7 @@ export class Hypervisor {
       const first = rules[0];
       const direct = first?.kind === 'port' ? epoch.vpdps.get(first.vpdp) : undefined;
       plan = direct ? { rules, direct } : { rules };
-      if (cacheable) this.ports.byPort[port] = plan;
+      if (cacheable) plans.byPort[port] = plan;
     }
     return plan;
   }

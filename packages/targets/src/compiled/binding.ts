@@ -8,10 +8,10 @@
  * date from the device's write journal before a packet.
  */
 import { toHex, type KeyMatch, type Program } from '@mpvisor/mpapi';
-import type { DigestMessage, MeterCell, ProcessResult, ProgramState, TableState, WriteJournal } from '@mpvisor/runtime';
+import type { DigestMessage, MeterCell, ProgramState, TableState, WriteJournal } from '@mpvisor/runtime';
 import { buildTable, CTable, patchExact, syncDefault, type TablePlan, type Val } from './tables.js';
 
-/** What an action asks of the pass, and the stage-slot cursor of a virtualized run, in the form generated code writes them. */
+/** What an action asks of the pass, in the form generated code writes it. */
 export interface Requests {
   /** clone requested, its session and mode (0 ingress, 1 egress) */
   cl: boolean;
@@ -22,18 +22,10 @@ export interface Requests {
   rc: boolean;
   /** The packet's timestamp, converted into S[7] by the first program that reads it (S[7] is -1 until then). */
   ts: bigint | undefined;
-  /** Code generated with slot accounting (the image executor) keeps the stage-slot cursor here: slot, slot passes, generic tables, native tables. */
-  sl: number;
-  sp: number;
-  st: number;
-  sn: number;
-  /** What the pass loop leaves: the passes a packet took, and why it was dropped ('' when it was not). */
-  np: number;
-  dr: NonNullable<ProcessResult['dropped']> | '';
 }
 
 export function newRequests(): Requests {
-  return { cl: false, cs: 0, cm: 0, rs: false, rc: false, ts: undefined, sl: -1, sp: 1, st: 0, sn: 0, np: 0, dr: '' };
+  return { cl: false, cs: 0, cm: 0, rs: false, rc: false, ts: undefined };
 }
 
 /** One program's generated function: the packet's bytes in, the deparsed bytes out (undefined when a policy step's condition skipped it). */

@@ -227,12 +227,6 @@ export interface ControlHooks {
    * every program of the same shape.
    */
   readonly liftConstants?: boolean;
-  /**
-   * Lines around the control: before it, and after it however it ends (a
-   * fault included: they run in a `finally`), e.g. to keep counters in
-   * locals while it runs.
-   */
-  readonly around?: { readonly before: readonly string[]; readonly after: readonly string[] };
   /** Before the node runs. */
   node(id: string): readonly string[];
   /** After a table node's action ran (the action's index in the node's stage). */
@@ -1143,7 +1137,7 @@ class ProgramGen {
       'const PAY = off;',
       ...(whenLines.length > 0 ? ['// the policy step runs the program only when this holds', ...whenLines] : []),
       '// control',
-      ...(this.hooks?.around ? [...this.hooks.around.before, 'try {', ...indent(control), '} finally {', ...indent(this.hooks.around.after), '}'] : control),
+      ...control,
       'S[1] = S$egressPort; S[5] = S$mcastGroup; S[8] = S$priority;',
       '// deparser',
       ...deparser,

@@ -27,8 +27,7 @@ import { ProgramLayout } from '../reference/packet-state.js';
 import type { PassRequests } from '../reference/primitives.js';
 import { processPacket, programStep } from '../reference/process.js';
 import { bindProgram, newRequests, syncProgram, type BoundProgram, type StepFn } from './binding.js';
-import { STD_SLOTS } from './codegen.js';
-import { resultOf, runCompiledPasses, type PassLoop } from './pass-loop.js';
+import { ALL_CAPS, capsOf, nativeLoop, PASS_STATE_SIZE, type NativeLoop } from './pass-loop.js';
 import { timestampOf } from './runtime.js';
 import { compileStep, type StepCode } from './step-code.js';
 
@@ -48,7 +47,7 @@ interface StepPlan {
 interface Bound {
   readonly device: DeviceState;
   readonly programs: readonly BoundProgram[];
-  readonly loop: PassLoop;
+  readonly loop: NativeLoop;
 }
 
 const LAST_PORT = MAX_PORT;
@@ -58,7 +57,7 @@ export class CompiledTarget extends DeviceTarget {
   private readonly interpret: ReadonlySet<string>;
   private plan: { readonly pipeline: Pipeline; readonly steps: readonly StepPlan[]; readonly layouts: ReadonlyMap<string, ProgramLayout> } | undefined;
   private bound: Bound | undefined;
-  private readonly S = new Float64Array(STD_SLOTS);
+  private readonly S = new Float64Array(PASS_STATE_SIZE);
   private readonly R = newRequests();
 
   constructor(options: CompiledTargetOptions = {}) {
@@ -122,6 +121,7 @@ export class CompiledTarget extends DeviceTarget {
   override processBatch(packets: readonly PacketIn[]): readonly ProcessResult[] {
     void this.device;
     this.sync();
+    const loop = this.bound!.loop;
     const out = new Array<ProcessResult>(packets.length);
     for (let i = 0; i < packets.length; i++) {
       const p = packets[i]!;
@@ -130,7 +130,7 @@ export class CompiledTarget extends DeviceTarget {
         throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${p.port} is not in 0..${LAST_PORT}`);
       }
       if (!(p.data instanceof Uint8Array)) throw new MpvisorError('INVALID_ARGUMENT', 'packet data must be a Uint8Array');
-      out[i] = this.pass(p);
+      out[i] = loop.one(p);
     }
     return out;
   }
@@ -163,7 +163,8 @@ export class CompiledTarget extends DeviceTarget {
       }
       return s.code.factory(bp.env);
     });
-    const loop: PassLoop = { steps, cloneSessions: device.cloneSessions, multicastGroups: device.multicastGroups, maxPasses: this.maxPasses, S: this.S, R: this.R };
+    const caps = plan.steps.map((s) => (s.code.compiled ? capsOf(s.program) : ALL_CAPS));
+    const loop = nativeLoop(caps, { steps, cloneSessions: device.cloneSessions, multicastGroups: device.multicastGroups, maxPasses: this.maxPasses, S: this.S, R: this.R });
     return { device, programs: [...programs.values()], loop };
   }
 
@@ -201,6 +202,6 @@ export class CompiledTarget extends DeviceTarget {
   }
 
   private pass(packet: PacketIn): ProcessResult {
-    return resultOf(this.R, runCompiledPasses(this.bound!.loop, packet));
+    return this.bound!.loop.one(packet);
   }
 }

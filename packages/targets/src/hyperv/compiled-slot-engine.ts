@@ -9,7 +9,7 @@
  * The stage slots are kept exactly as the reference executor keeps them
  * (slot-engine.ts): each decoupled stage's slot, `(base + id) mod N`, is
  * bound with the program's state, and the generated code moves the slot
- * cursor with it, counts a
+ * cursor (in the pass state, pass-loop.ts SLOT_CURSOR) with it, counts a
  * resubmission when a stage falls in an earlier or the same slot, counts
  * the generic tables a stage looks up (a condition binding; one match table
  * per class of key plus the action-bitmap table; one primitive table per
@@ -24,6 +24,10 @@
  * L2 switch flooding to its own multicast group — runs one generated
  * function, one thing for the JIT to optimise, bound to its own state.
  *
+ * A vPDP's chain runs in a pass loop generated for it (pass-loop.ts, the
+ * virtualized flavour): the pass loop, the egress filter, the slot figures
+ * and the vPDP's counters in one function, a run of packets in one call.
+ *
  * Per-packet consistency comes from the epochs: a chain is built for one
  * VpdpRuntime (one epoch's view of a vPDP) and never changes; a program
  * kept across a change keeps its bound state. Entry
@@ -33,6 +37,7 @@
  */
 import { MpvisorError } from '@mpvisor/mpapi';
 import {
+  countResult,
   DROP_PORT,
   idSpan,
   slotOf,
@@ -41,16 +46,13 @@ import {
   type ImageExecutor,
   type InstalledProgram,
   type PacketIn,
-  type PacketOut,
-  type SlotRun,
   type VirtualResult,
   type VpdpRuntime,
   type WriteJournal,
 } from '@mpvisor/runtime';
 import { bindProgram, newRequests, syncProgram, type BoundProgram } from '../compiled/binding.js';
 import type { ControlHooks } from '../compiled/codegen.js';
-import { STD_SLOTS } from '../compiled/codegen.js';
-import { runCompiledPasses, type PassLoop } from '../compiled/pass-loop.js';
+import { capsOf, PASS_STATE_SIZE, SLOT_CURSOR, virtualLoop, type VirtualLoop } from '../compiled/pass-loop.js';
 import { compileStep, FactoryCache, type StepCode } from '../compiled/step-code.js';
 import { ReferenceSlotEngine } from './slot-engine.js';
 
@@ -67,9 +69,8 @@ const CODE_CACHE_SIZE = 512;
 
 /** One epoch's chain of a vPDP, ready to run; null when a program of it runs on the reference executor. */
 interface Chain {
-  readonly loop: PassLoop;
-  /** The vPDP's ports as a bitmap over every port number, for the egress filter. */
-  readonly ports: Uint8Array;
+  readonly loop: VirtualLoop;
+  readonly maxPasses: number;
   readonly programs: readonly BoundProgram[];
   readonly journal: WriteJournal;
 }
@@ -85,25 +86,24 @@ export class CompiledSlotEngine implements ImageExecutor {
   /** The last vPDP and its chain: packets come in runs of one tenant's traffic. */
   private lastVpdp: VpdpRuntime | undefined;
   private lastChain: Chain | null = null;
-  private lastSlots: SlotRun = { slotPasses: 0, tablesUsed: 0, nativeTables: 0, contained: 0 };
-  private readonly S = new Float64Array(STD_SLOTS);
+  private readonly S = new Float64Array(PASS_STATE_SIZE);
   private readonly R = newRequests();
 
   process(epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn, options: { readonly trace?: boolean; readonly maxPasses: number }): VirtualResult {
     if (options.trace) return this.reference.process(epoch, vpdp, packet, options);
     const chain = this.ready(epoch, vpdp, options.maxPasses);
     if (chain === null) return this.reference.process(epoch, vpdp, packet, options);
-    return this.runOne(chain, epoch, vpdp, packet);
+    return chain.loop.one(packet, epoch.number);
   }
 
-  /** A run of one vPDP's packets: the chain found and its tables brought up to date once for all of them. */
+  /** A run of one vPDP's packets, counted: the chain found and its tables brought up to date once for all of them. */
   processRun(epoch: Epoch, vpdp: VpdpRuntime, packets: readonly PacketIn[], from: number, to: number, out: VirtualResult[], options: { readonly maxPasses: number }): void {
     const chain = this.ready(epoch, vpdp, options.maxPasses);
     if (chain === null) {
-      for (let k = from; k < to; k++) out[k] = this.reference.process(epoch, vpdp, packets[k]!, options);
+      for (let k = from; k < to; k++) countResult(vpdp.counters, (out[k] = this.reference.process(epoch, vpdp, packets[k]!, options)));
       return;
     }
-    for (let k = from; k < to; k++) out[k] = this.runOne(chain, epoch, vpdp, packets[k]!);
+    chain.loop.run(packets, from, to, out, epoch.number);
   }
 
   /** The vPDP's chain for this epoch, its lookup structures up to date with the journal; null when it runs on the reference executor. */
@@ -112,7 +112,7 @@ export class CompiledSlotEngine implements ImageExecutor {
     if (this.lastVpdp === vpdp) chain = this.lastChain;
     else {
       chain = this.chains.get(vpdp);
-      if (chain === undefined || (chain !== null && chain.loop.maxPasses !== maxPasses)) {
+      if (chain === undefined || (chain !== null && chain.maxPasses !== maxPasses)) {
         chain = this.chain(epoch, vpdp, maxPasses);
         this.chains.set(vpdp, chain);
       }
@@ -126,33 +126,6 @@ export class CompiledSlotEngine implements ImageExecutor {
     return chain;
   }
 
-  private runOne(chain: Chain, epoch: Epoch, vpdp: VpdpRuntime, packet: PacketIn): VirtualResult {
-    const R = this.R;
-    R.sl = -1;
-    R.sp = 1;
-    R.st = 0;
-    R.sn = 0;
-    const sent = runCompiledPasses(chain.loop, packet);
-    // the egress filter: nothing leaves through a port outside the vPDP (filtered only when something would)
-    let outputs: readonly PacketOut[] = sent;
-    const mask = chain.ports;
-    for (let i = 0; i < sent.length; i++) {
-      if (mask[sent[i]!.port] !== 1) {
-        outputs = sent.filter((o) => mask[o.port] === 1);
-        break;
-      }
-    }
-    const contained = sent.length - outputs.length;
-    // packets on one path have the same figures: reuse the last (readonly) object rather than make one per packet
-    let slots = this.lastSlots;
-    if (slots.slotPasses !== R.sp || slots.tablesUsed !== R.st + R.sp || slots.nativeTables !== R.sn || slots.contained !== contained) {
-      slots = this.lastSlots = { slotPasses: R.sp, tablesUsed: R.st + R.sp, nativeTables: R.sn, contained };
-    }
-    const dropped = R.dr !== '' ? R.dr : outputs.length === 0 && contained > 0 ? 'outsideVpdp' : undefined;
-    if (dropped) return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: R.np, outputs, dropped };
-    return { vpdp: vpdp.spec.id, epoch: epoch.number, slots, passes: R.np, outputs };
-  }
-
   /** The generated JavaScript of each program of a vPDP's chain (or why it runs on the reference executor). */
   source(epoch: Epoch, vpdp: VpdpRuntime): string {
     return vpdp.steps.map((p) => this.compiled(p, epoch).code.source).join('\n');
@@ -162,17 +135,29 @@ export class CompiledSlotEngine implements ImageExecutor {
     const journal = vpdp.device.journal;
     const programs: BoundProgram[] = [];
     const steps = [];
+    const caps = [];
     for (const p of vpdp.steps) {
       const c = this.compiled(p, epoch);
       if (!c.code.compiled) return null;
       c.bound ??= bindProgram(p.state.program, p.state, c.code.plans, journal, (d) => vpdp.digests.push(d), { slots: c.slots, constants: c.code.constants });
       programs.push(c.bound);
       steps.push(c.code.factory(c.bound.env));
+      caps.push(capsOf(p.generic.ir));
     }
-    const loop: PassLoop = { steps, cloneSessions: vpdp.device.cloneSessions, multicastGroups: vpdp.device.multicastGroups, maxPasses, S: this.S, R: this.R };
     const ports = new Uint8Array(DROP_PORT + 1);
     for (const port of vpdp.ports) ports[port] = 1;
-    return { loop, programs, journal, ports };
+    const loop = virtualLoop(caps, {
+      steps,
+      cloneSessions: vpdp.device.cloneSessions,
+      multicastGroups: vpdp.device.multicastGroups,
+      maxPasses,
+      S: this.S,
+      R: this.R,
+      vpdp: vpdp.spec.id,
+      ports,
+      counters: vpdp.counters,
+    });
+    return { loop, maxPasses, programs, journal };
   }
 
   private compiled(p: InstalledProgram, epoch: Epoch): CompiledProgram {
@@ -208,29 +193,29 @@ function slotHooks(p: InstalledProgram, primitivesPerSlot: number): ControlHooks
     if (!s) throw new MpvisorError('INTERNAL', `compiled slots: image node ${id} of "${p.generic.name}" has no decoupled stage`);
     return s;
   };
+  // the cursor is in the pass state (pass-loop.ts SLOT_CURSOR), so it is right however the control ends (a fault included)
+  const { slot, passes, tables, native } = SLOT_CURSOR;
   // a stage never branches backwards within one pass: an earlier or the same slot means a resubmission
-  // (the cursor lives in locals while the control runs, and goes back to R after it, however it ends)
-  const enter = (id: number): string => `if ($sl >= SL${id}) $sp++; $sl = SL${id};`;
+  const enter = (id: number): string => `if (S[${slot}] >= SL${id}) S[${passes}]++; S[${slot}] = SL${id};`;
   const prelude = Array.from({ length: idSpan(p.generic) }, (_, id) => `const SL${id} = E.slots[${id}];`);
   return {
     title: 'image program',
     liftConstants: true,
     prelude: ['// the stage slot of each stage id', ...prelude],
-    around: { before: ['let $sl = R.sl, $sp = R.sp, $st = R.st, $sn = R.sn;'], after: ['R.sl = $sl; R.sp = $sp; R.st = $st; R.sn = $sn;'] },
     node(id) {
       const s = stageOf(id);
-      if (!s.match) return [enter(s.id), '$st++;'];
+      if (!s.match) return [enter(s.id), `S[${tables}]++;`];
       // one match table per class of key, and the action-bitmap table when there are several
       const classes = new Set(s.match.columns.map((c) => c.class)).size;
       const lookups = classes === 0 ? 0 : classes + (classes > 1 ? 1 : 0);
-      return [enter(s.id), lookups > 0 ? `$sn++; $st += ${lookups};` : '$sn++;'];
+      return [enter(s.id), lookups > 0 ? `S[${native}]++; S[${tables}] += ${lookups};` : `S[${native}]++;`];
     },
     action(id, action) {
       const s = stageOf(id);
       const length = s.match!.generic.actions[action]!.body.length;
       const lines: string[] = [];
       for (let chunk = 1; chunk * primitivesPerSlot < length; chunk++) lines.push(enter(s.id + chunk));
-      if (length > 0) lines.push(`$st += ${length};`);
+      if (length > 0) lines.push(`S[${tables}] += ${length};`);
       return lines;
     },
   };

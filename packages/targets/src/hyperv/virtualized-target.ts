@@ -90,10 +90,9 @@ export class VirtualizedTarget implements Target {
   /** Every packet checked first (nothing runs if one is bad), then the batch through the hypervisor in one go. */
   processBatch(packets: readonly PacketIn[]): readonly VirtualResult[] {
     const hv = this.hypervisor;
-    for (const p of packets) checkPacket(p);
-    const results = hv.processBatch(packets);
-    for (let i = 0; i < results.length; i++) claimed(packets[i]!, results[i]!);
-    return results as VirtualResult[];
+    for (let i = 0; i < packets.length; i++) checkPacket(packets[i]!);
+    // every port checkPacket lets through is the vPDP's: every result is claimed
+    return hv.processBatch(packets) as VirtualResult[];
   }
 
   drainDigests(): readonly DigestMessage[] {
@@ -105,12 +104,14 @@ export class VirtualizedTarget implements Target {
   }
 }
 
-/** The checks every target makes of a packet (the same errors as DeviceTarget's). */
+/** The checks every target makes of a packet (the same errors as DeviceTarget's), and the drop port, which the vPDP does not own. */
 function checkPacket(packet: PacketIn): void {
-  if (!Number.isInteger(packet.port) || packet.port < 0 || packet.port > MAX_PORT) {
-    throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${packet.port} is not in 0..${MAX_PORT}`);
+  const port = packet.port;
+  if (typeof port !== 'number' || (port >>> 0) !== port || port > MAX_PORT) {
+    throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${port} is not in 0..${MAX_PORT}`);
   }
   if (!(packet.data instanceof Uint8Array)) throw new MpvisorError('INVALID_ARGUMENT', 'packet data must be a Uint8Array');
+  if (port === DROP_PORT) throw new MpvisorError('INVALID_ARGUMENT', `ingress port ${port}: it is the drop port, where no packet arrives`);
 }
 
 /** The vPDP owns every port but the drop port, where nothing is classified: v1model has no packets arrive there. */
