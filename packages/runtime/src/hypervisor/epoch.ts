@@ -38,6 +38,13 @@ export interface VpdpRuntime {
   readonly digests: DigestMessage[];
   /** Its packet counters (one set across epochs). */
   readonly counters: VpdpCounters;
+  /**
+   * The image executor's own use: what it prepared to run this vPDP in this
+   * epoch (undefined until it did). A hypervisor has one executor, and an
+   * epoch's VpdpRuntime is never reused by another, so a field read on the
+   * per-packet path replaces a cache lookup.
+   */
+  prepared: unknown;
 }
 
 export interface VpdpCounters {

@@ -369,15 +369,16 @@ export class Hypervisor {
     const n = packets.length;
     const out = new Array<HypervisorResult>(n);
     const executor = this.executor;
+    const direct = this.plans(epoch).direct;
     let i = 0;
     while (i < n) {
-      const rt = this.directOf(epoch, packets[i]!.port);
+      const port = packets[i]!.port;
+      const rt = direct[port] ?? this.directOf(epoch, port);
       if (rt === null || executor.processRun === undefined) {
         out[i] = rt === null ? this.process(packets[i]!) : this.run(epoch, rt, packets[i]!, NO_ENCAPSULATION, undefined);
         i++;
         continue;
       }
-      const direct = this.plans(epoch).direct;
       let j = i + 1;
       while (j < n && direct[packets[j]!.port] === rt) j++;
       executor.processRun(epoch, rt, packets, i, j, out as VirtualResult[], this.runOptions);
@@ -471,6 +472,7 @@ export class Hypervisor {
         device: r.device,
         digests: r.digests,
         counters: r.counters,
+        prepared: undefined,
       });
     }
     this.current = { number: this.current.number + 1, image: this.image, classifier: this.classifier, vpdps };

@@ -72,6 +72,8 @@ export interface VpdpContext extends LoopContext {
 
 export interface NativeLoop {
   one(packet: PacketIn): ProcessResult;
+  /** packets[from..to) into out[from..to). */
+  run(packets: readonly PacketIn[], from: number, to: number, out: ProcessResult[]): void;
 }
 
 export interface VirtualLoop {
@@ -188,9 +190,15 @@ export function passLoopSource(caps: readonly StepCaps[], mode: Mode): string {
   at(1, 'const S = C.S, R = C.R, groups = C.multicastGroups, sessions = C.cloneSessions, maxPasses = C.maxPasses;');
   caps.forEach((_, i) => at(1, `const s${i} = C.steps[${i}];`));
   if (!virtual) {
+    const nativeResult = 'dr === "" ? { outputs, passes: pass } : { outputs, passes: pass, dropped: dr }';
     at(1, 'function one(packet) {');
-    body(2, (d) => at(d, 'return dr === "" ? { outputs, passes: pass } : { outputs, passes: pass, dropped: dr };'));
-    at(1, '}', 'return { one };');
+    body(2, (d) => at(d, `return ${nativeResult};`));
+    at(1, '}');
+    // a run has the body inline: the loop is the same code for every batch, with no inlining left to chance
+    at(1, 'function run(packets, from, to, out) {', '  for (let k = from; k < to; k++) {', '    const packet = packets[k];');
+    body(3, (d) => at(d, `out[k] = ${nativeResult};`));
+    at(1, '  }', '}');
+    at(1, 'return { one, run };');
     at(0, '};');
     return L.join('\n');
   }

@@ -64,13 +64,19 @@ interface CompiledProgram {
   bound?: BoundProgram;
 }
 
+/** What this executor keeps on a VpdpRuntime (another executor given the same epoch prepares its own). */
+interface Prepared {
+  readonly engine: CompiledSlotEngine;
+  readonly maxPasses: number;
+  readonly chain: Chain | null;
+}
+
 /** Programs whose generated code is kept for reuse; beyond this many the oldest is dropped. */
 const CODE_CACHE_SIZE = 512;
 
 /** One epoch's chain of a vPDP, ready to run; null when a program of it runs on the reference executor. */
 interface Chain {
   readonly loop: VirtualLoop;
-  readonly maxPasses: number;
   readonly programs: readonly BoundProgram[];
   readonly journal: WriteJournal;
 }
@@ -82,10 +88,6 @@ export class CompiledSlotEngine implements ImageExecutor {
   private readonly factories = new FactoryCache();
   /** Generated code by program content, newest last. */
   private readonly code = new Map<string, StepCode>();
-  private readonly chains = new WeakMap<VpdpRuntime, Chain | null>();
-  /** The last vPDP and its chain: packets come in runs of one tenant's traffic. */
-  private lastVpdp: VpdpRuntime | undefined;
-  private lastChain: Chain | null = null;
   private readonly S = new Float64Array(PASS_STATE_SIZE);
   private readonly R = newRequests();
 
@@ -108,17 +110,10 @@ export class CompiledSlotEngine implements ImageExecutor {
 
   /** The vPDP's chain for this epoch, its lookup structures up to date with the journal; null when it runs on the reference executor. */
   private ready(epoch: Epoch, vpdp: VpdpRuntime, maxPasses: number): Chain | null {
-    let chain: Chain | null | undefined;
-    if (this.lastVpdp === vpdp) chain = this.lastChain;
-    else {
-      chain = this.chains.get(vpdp);
-      if (chain === undefined || (chain !== null && chain.maxPasses !== maxPasses)) {
-        chain = this.chain(epoch, vpdp, maxPasses);
-        this.chains.set(vpdp, chain);
-      }
-      this.lastVpdp = vpdp;
-      this.lastChain = chain;
-    }
+    // prepared once per vPDP and epoch, kept on the epoch's VpdpRuntime
+    let prepared = vpdp.prepared as Prepared | undefined;
+    if (prepared === undefined || prepared.engine !== this || prepared.maxPasses !== maxPasses) vpdp.prepared = prepared = { engine: this, maxPasses, chain: this.chain(epoch, vpdp, maxPasses) };
+    const chain = prepared.chain;
     if (chain === null) return null;
     const journal = chain.journal;
     const programs = chain.programs;
@@ -157,7 +152,7 @@ export class CompiledSlotEngine implements ImageExecutor {
       ports,
       counters: vpdp.counters,
     });
-    return { loop, maxPasses, programs, journal };
+    return { loop, programs, journal };
   }
 
   private compiled(p: InstalledProgram, epoch: Epoch): CompiledProgram {
