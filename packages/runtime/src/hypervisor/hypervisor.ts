@@ -72,6 +72,8 @@ interface VpdpRecord {
   disabled: Set<string>;
   device: DeviceState;
   readonly digests: DigestMessage[];
+  /** The IR digest of each installed program, by name: what tells an unchanged program on the next install. */
+  programDigests: ReadonlyMap<string, string>;
   readonly counters: VpdpCounters;
 }
 
@@ -190,6 +192,7 @@ export class Hypervisor {
       disabled: new Set(),
       device: new DeviceState(EMPTY),
       digests: [],
+      programDigests: new Map(),
       counters: { packets: 0, outputs: 0, dropped: 0, contained: 0, slotPasses: 0 },
     });
     this.commit();
@@ -232,6 +235,8 @@ export class Hypervisor {
       throw new MpvisorError('DATA_LOSS', `"${pipeline.name}": its IR digest is ${pipeline.digest}, not the expected ${options.digest}; nothing was installed`);
     }
     const programs = unique(pipeline.steps.map((s) => s.program));
+    // a program's digest is the pipeline's when it is the whole pipeline
+    const programDigests = new Map(programs.map((p) => [p.name, pipeline.source === 'program' ? pipeline.digest : digestOf(p)]));
     const violations = checkIsolation(programs, rec.spec);
     if (violations.length > 0) throw new MpvisorError(violations[0]!.code, violations);
     const compiled = pipeline.steps.map((s) => compileProgram(s.program, this.image.primitivesPerSlot, s.when));
@@ -249,7 +254,7 @@ export class Hypervisor {
       device: old,
       carry: (p) => {
         const before = oldPrograms.get(p.name);
-        if (before && digestOf(before.program) === digestOf(p)) {
+        if (before && rec.programDigests.get(p.name) === programDigests.get(p.name)) {
           kept.add(p.name);
           return before;
         }
@@ -287,6 +292,7 @@ export class Hypervisor {
     rec.pipeline = pipeline;
     rec.installed = installed;
     rec.device = device;
+    rec.programDigests = programDigests;
     rec.disabled = new Set([...rec.disabled].filter((n) => programs.some((p) => p.name === n)));
     this.commit();
     return {
@@ -319,6 +325,7 @@ export class Hypervisor {
     rec.installed = [];
     rec.disabled.clear();
     rec.device = device;
+    rec.programDigests = new Map();
     this.commit();
   }
 

@@ -225,22 +225,29 @@ export function passLoopSource(caps: readonly StepCaps[], mode: Mode): string {
 
 type Bind = (C: LoopContext) => NativeLoop | VirtualLoop;
 
-/** Built loops by their source text: every chain of the same capabilities shares one function (one thing for the JIT to optimise). */
+/**
+ * Built loops by what they were generated for (the source depends on the
+ * chain's length and its capabilities only): every chain of the same kind
+ * shares one function, one thing for the JIT to optimise, and a new
+ * epoch's chain generates nothing.
+ */
 const built = new Map<string, Bind>();
 
-function build(source: string): Bind {
-  let bind = built.get(source);
+function build(caps: readonly StepCaps[], mode: Mode): Bind {
+  const any = (k: keyof StepCaps): number => (caps.some((c) => c[k]) ? 1 : 0);
+  const key = `${mode} ${caps.length} ${any('clone')}${any('again')}${any('multicast')}`;
+  let bind = built.get(key);
   if (!bind) {
-    bind = (new Function(source) as () => Bind)();
-    built.set(source, bind);
+    bind = (new Function(passLoopSource(caps, mode)) as () => Bind)();
+    built.set(key, bind);
   }
   return bind;
 }
 
 export function nativeLoop(caps: readonly StepCaps[], C: LoopContext): NativeLoop {
-  return build(passLoopSource(caps, 'native'))(C) as NativeLoop;
+  return build(caps, 'native')(C) as NativeLoop;
 }
 
 export function virtualLoop(caps: readonly StepCaps[], C: VpdpContext): VirtualLoop {
-  return build(passLoopSource(caps, 'virtualized'))(C) as VirtualLoop;
+  return build(caps, 'virtualized')(C) as VirtualLoop;
 }
