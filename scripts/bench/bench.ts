@@ -148,7 +148,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           sections.null = await runNull([...targetHosts, copyLoop], s, log);
           break;
         case 'scale':
-          sections.scale = await runScale(executorHosts, targetHosts, s.scaleVpdps, s, s.bigTableEntries, s.bigTablePackets, log);
+          sections.scale = await runScale(executorHosts, targetHosts, s.scaleVpdps, s.scalePackets, s, s.bigTableEntries, s.bigTablePackets, log);
           break;
         case 'reconfig':
           sections.reconfig = await runReconfig(executorHosts, s.reconfigInstalls, s.reconfigEvery, log);

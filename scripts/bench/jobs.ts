@@ -30,7 +30,7 @@ export type Job =
   /** Single process() calls, each timed; answers nanoseconds. */
   | { readonly op: 'singles'; readonly count: number; readonly offset: number }
   /** Executor jobs: a whole section's rows for this executor. */
-  | { readonly op: 'scale'; readonly counts: readonly number[]; readonly o: LoopOptions }
+  | { readonly op: 'scale'; readonly counts: readonly number[]; readonly packets: number; readonly o: LoopOptions }
   | { readonly op: 'reconfig'; readonly installs: number; readonly every: number }
   | { readonly op: 'e2e'; readonly input: string; readonly inputBytes: number; readonly outDir: string };
 
@@ -90,7 +90,7 @@ export class Performer {
         return out;
       }
       case 'scale':
-        return scaleRowsFor(this.executor(), job.counts, job.o);
+        return scaleRowsFor(this.executor(), job.counts, job.packets, job.o);
       case 'reconfig':
         return reconfigRowFor(this.executor(), job.installs, job.every);
       case 'e2e':

@@ -22,6 +22,8 @@ export interface BenchSizes {
   readonly batchSize: number;
   /** Scale: vPDP counts. */
   readonly scaleVpdps: readonly number[];
+  /** Scale: distinct packets in every row's traffic, whatever its vPDP count (so the packets' own footprint in the caches is the same). */
+  readonly scalePackets: number;
   /** Scale: entries per table of the big-table figure. */
   readonly bigTableEntries: number;
   /** Scale: packets per repetition of the big-table figure (its lookups are slow). */
@@ -46,6 +48,7 @@ export const SIZES: Readonly<Record<SizeName, BenchSizes>> = {
     poolSize: 256,
     batchSize: 64,
     scaleVpdps: [1, 10, 100, 1_000],
+    scalePackets: 16_384,
     bigTableEntries: 10_000,
     bigTablePackets: 200,
     reconfigInstalls: 100,
@@ -62,6 +65,7 @@ export const SIZES: Readonly<Record<SizeName, BenchSizes>> = {
     poolSize: 128,
     batchSize: 64,
     scaleVpdps: [1, 10, 100, 1_000],
+    scalePackets: 16_384,
     bigTableEntries: 10_000,
     bigTablePackets: 50,
     reconfigInstalls: 20,
@@ -78,6 +82,7 @@ export const SIZES: Readonly<Record<SizeName, BenchSizes>> = {
     poolSize: 8,
     batchSize: 4,
     scaleVpdps: [1, 3],
+    scalePackets: 24,
     bigTableEntries: 20,
     bigTablePackets: 4,
     reconfigInstalls: 3,

@@ -261,10 +261,11 @@ export interface Tenant {
 /**
  * Tenant `id` (also its multicast group) on `ports` (maybe none): the L2
  * switch + firewall chain with 4 known hosts spread over its ports, the
- * tenant-a firewall rules (no telnet, quarantined 10.0.0.102), and one
- * packet per host, to the next host, of `size` bytes.
+ * tenant-a firewall rules (no telnet, quarantined 10.0.0.102), and `count`
+ * distinct packets of `size` bytes, each host in turn to the next host
+ * (UDP, from a source port of its own).
  */
-export function l2FirewallTenant(id: number, ports: readonly number[], size = 64): Tenant {
+export function l2FirewallTenant(id: number, ports: readonly number[], size = 64, count = 4): Tenant {
   const source = policy(`tenant-${id}`).describe('L2 switch, then firewall').chain(l2switchFor(id), programs.firewall);
   const pipeline = loadPipeline(source);
   const mac = (h: number): string => macOf(id * 256 + h);
@@ -291,9 +292,10 @@ export function l2FirewallTenant(id: number, ports: readonly number[], size = 64
   const packets =
     ports.length === 0
       ? []
-      : HOSTS.map((h) => {
+      : Array.from({ length: count }, (_, k) => {
+          const h = HOSTS[k % HOSTS.length]!;
           const to = (h % 4) + 1;
-          return { port: portOf(h), data: frame(size, ethernet({ src: mac(h), dst: mac(to) }), ipv4({ src: `10.0.0.${h}`, dst: `10.0.0.${to}` }), udp({ sport: 40000 + h, dport: 5000 })) };
+          return { port: portOf(h), data: frame(size, ethernet({ src: mac(h), dst: mac(to) }), ipv4({ src: `10.0.0.${h}`, dst: `10.0.0.${to}` }), udp({ sport: 1024 + (k % 64000), dport: 5000 })) };
         });
   return {
     vpdp: { id, name: `tenant-${id}`, ports, multicastGroups: [id] },

@@ -7,7 +7,10 @@
  * Traffic comes two ways: round robin, one packet of each vPDP in turn (the
  * worst case for caches: every packet touches another tenant's state), and
  * in bursts of 32 packets per vPDP, as a poll loop takes them from a port's
- * receive queue (DPDK's default burst size is 32).
+ * receive queue (DPDK's default burst size is 32). Every row cycles through
+ * the same number of distinct packets, spread over its vPDPs, so what
+ * changes from row to row is the number of tenants, not the packets' own
+ * footprint in the caches.
  *
  * Ports are 9 bits (0..510; 511 drops) and every port belongs to one vPDP,
  * so a data plane has at most 511 vPDPs that can receive a packet. Beyond
@@ -74,31 +77,34 @@ export interface Loaded {
   readonly setupSeconds: number;
 }
 
-/** A hypervisor with `n` L2 switch + firewall tenants, installed with their entries. */
-export function loadTenants(executor: ImageExecutor, n: number): Loaded {
+/** A hypervisor with `n` L2 switch + firewall tenants, installed with their entries, and about `packets` distinct packets spread over those with ports. */
+export function loadTenants(executor: ImageExecutor, n: number, packets: number): Loaded {
   const plan = portPlan(n);
+  const withPorts = Array.from({ length: n }, (_, i) => plan.ports(i).length > 0).filter(Boolean).length;
+  // whole bursts of each tenant's own packets
+  const perTenant = BURST * Math.max(1, Math.ceil(packets / withPorts / BURST));
   const t0 = now();
   const hv = new Hypervisor({ executor, image: { slots: SLOTS } });
-  const tenants = Array.from({ length: n }, (_, i) => l2FirewallTenant(i + 1, plan.ports(i)));
+  const tenants = Array.from({ length: n }, (_, i) => l2FirewallTenant(i + 1, plan.ports(i), 64, perTenant));
   for (const t of tenants) hv.createVpdp(t.vpdp);
   hv.setClassifier(tenants.flatMap((t) => t.rules));
   for (const t of tenants) hv.installPipeline(t.vpdp.id, t.pipeline, { entries: t.updates });
   const setupSeconds = seconds(t0);
-  // interleaved: one packet of each tenant in turn
+  // the same packets two ways: one of each tenant in turn, and BURST of each tenant in turn
   const byTenant = tenants.filter((t) => t.packets.length > 0).map((t) => t.packets);
   const pool: PacketIn[] = [];
-  for (let k = 0; k < 4; k++) for (const ps of byTenant) pool.push(ps[k % ps.length]!);
+  for (let k = 0; k < perTenant; k++) for (const ps of byTenant) pool.push(ps[k]!);
   const bursts: PacketIn[] = [];
-  for (const ps of byTenant) for (let k = 0; k < BURST; k++) bursts.push(ps[k % ps.length]!);
+  for (let k = 0; k < perTenant; k += BURST) for (const ps of byTenant) bursts.push(...ps.slice(k, k + BURST));
   return { hv, pool, bursts, withTraffic: byTenant.length, perVpdp: plan.perVpdp, setupSeconds };
 }
 
 /** Every vPDP count on one image executor: setup, throughput (median of the repetitions), latency. */
-export function scaleRowsFor(ex: BenchExecutor, counts: readonly number[], o: LoopOptions): ScaleRow[] {
+export function scaleRowsFor(ex: BenchExecutor, counts: readonly number[], distinct: number, o: LoopOptions): ScaleRow[] {
   const rows: ScaleRow[] = [];
   for (const n of counts) {
     try {
-      const loaded = loadTenants(ex.create(), n);
+      const loaded = loadTenants(ex.create(), n, distinct);
       const hv = loaded.hv;
       const loops = loopsFor<PacketIn>({
         process: (p) => hv.process(p),
@@ -156,11 +162,11 @@ export function scaleRowsFor(ex: BenchExecutor, counts: readonly number[], o: Lo
  * `executors` run the vPDP counts (each executor on its own, one after the
  * other); `targets` the big-table figures (interleaved, as the NF figures).
  */
-export async function runScale(executors: readonly Host[], targets: readonly Host[], counts: readonly number[], o: MeasureOptions, bigEntries: number, bigPackets: number, log: (s: string) => void): Promise<ScaleSection> {
+export async function runScale(executors: readonly Host[], targets: readonly Host[], counts: readonly number[], packets: number, o: MeasureOptions, bigEntries: number, bigPackets: number, log: (s: string) => void): Promise<ScaleSection> {
   const rows: ScaleRow[] = [];
   for (const h of executors) {
     try {
-      const got = await h.perform({ op: 'scale', counts, o });
+      const got = await h.perform({ op: 'scale', counts, packets, o });
       rows.push(...got);
       log(`  ${h.id}: ${got.map((r) => `${r.vpdps} vPDPs ${Math.round(r.pps)} pps (setup ${r.setupSeconds.toFixed(2)} s)`).join(', ')}`);
     } catch (e) {
