@@ -72,7 +72,7 @@ interface VpdpRecord {
   disabled: Set<string>;
   device: DeviceState;
   readonly digests: DigestMessage[];
-  /** The IR digest of each installed program, by name: what tells an unchanged program on the next install. */
+  /** The IR digests of installed programs, by name, where an install computed them: what tells an unchanged program on the next install. */
   programDigests: ReadonlyMap<string, string>;
   readonly counters: VpdpCounters;
 }
@@ -235,8 +235,13 @@ export class Hypervisor {
       throw new MpvisorError('DATA_LOSS', `"${pipeline.name}": its IR digest is ${pipeline.digest}, not the expected ${options.digest}; nothing was installed`);
     }
     const programs = unique(pipeline.steps.map((s) => s.program));
-    // a program's digest is the pipeline's when it is the whole pipeline
-    const programDigests = new Map(programs.map((p) => [p.name, pipeline.source === 'program' ? pipeline.digest : digestOf(p)]));
+    // digests of the programs that replace one of the same name, to tell an unchanged one (a program's is the pipeline's when it is the whole pipeline)
+    const programDigests = new Map<string, string>();
+    const digestNow = (p: Program): string => {
+      let d = programDigests.get(p.name);
+      if (d === undefined) programDigests.set(p.name, (d = pipeline.source === 'program' ? pipeline.digest : digestOf(p)));
+      return d;
+    };
     const violations = checkIsolation(programs, rec.spec);
     if (violations.length > 0) throw new MpvisorError(violations[0]!.code, violations);
     const compiled = pipeline.steps.map((s) => compileProgram(s.program, this.image.primitivesPerSlot, s.when));
@@ -254,7 +259,7 @@ export class Hypervisor {
       device: old,
       carry: (p) => {
         const before = oldPrograms.get(p.name);
-        if (before && rec.programDigests.get(p.name) === programDigests.get(p.name)) {
+        if (before && (rec.programDigests.get(p.name) ?? digestOf(before.program)) === digestNow(p)) {
           kept.add(p.name);
           return before;
         }
