@@ -106,6 +106,15 @@ function firstFit(taken: [number, number][], size: number, max: number, what: st
 
 const EMPTY: Pipeline = { name: '(none)', source: 'policy', steps: [], digest: '' };
 
+/** How an epoch classifies, made as ports are first seen: each port's plan, and the vPDP it sends packets to as they came (null: none). */
+interface EpochPlans {
+  readonly byPort: (PortPlan | undefined)[];
+  readonly direct: (VpdpRuntime | null | undefined)[];
+}
+
+/** Ports whose plan is kept: the integers 0..DROP_PORT. */
+const plannedPort = (port: number): boolean => Number.isInteger(port) && port >= 0 && port <= DROP_PORT;
+
 /** See Hypervisor.portPlan. */
 interface PortPlan {
   readonly rules: readonly ClassifierRule[];
@@ -414,10 +423,9 @@ export class Hypervisor {
     return rec;
   }
 
-  private ports: { epoch: Epoch; byPort: (PortPlan | undefined)[]; direct: (VpdpRuntime | null | undefined)[] } | undefined;
+  private ports: (EpochPlans & { readonly epoch: Epoch }) | undefined;
 
-  /** The plans of an epoch, made as ports are first seen. */
-  private plans(epoch: Epoch): { byPort: (PortPlan | undefined)[]; direct: (VpdpRuntime | null | undefined)[] } {
+  private plans(epoch: Epoch): EpochPlans {
     if (this.ports?.epoch !== epoch) this.ports = { epoch, byPort: [], direct: [] };
     return this.ports;
   }
@@ -432,7 +440,7 @@ export class Hypervisor {
     const known = direct[port];
     if (known !== undefined) return known;
     const rt = this.portPlan(epoch, port).direct ?? null;
-    if (Number.isInteger(port) && port >= 0 && port <= DROP_PORT) direct[port] = rt;
+    if (plannedPort(port)) direct[port] = rt;
     return rt;
   }
 
@@ -445,7 +453,7 @@ export class Hypervisor {
    */
   private portPlan(epoch: Epoch, port: number): PortPlan {
     const plans = this.plans(epoch);
-    const cacheable = Number.isInteger(port) && port >= 0 && port <= DROP_PORT;
+    const cacheable = plannedPort(port);
     let plan = cacheable ? plans.byPort[port] : undefined;
     if (!plan) {
       const rules = epoch.classifier.filter(
